@@ -1,0 +1,27 @@
+"""mbcost: exact MACs and parameters of MobileNet-style networks from a YAML architecture spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cost import Analysis, analyze
+from .graph import Graph, build_graph
+from .spec import Spec, load_spec
+
+__version__ = "0.1.0"
+__all__ = ["Analysis", "Graph", "Spec", "analyze", "build_graph", "load_spec", "load", "analyze_spec"]
+
+
+def load(spec: str | Path | Spec) -> Spec:
+    """A spec from a path, a built-in name (`mobilenet_v2`) or an already loaded Spec."""
+    if isinstance(spec, Spec):
+        return spec
+    from .builtin import resolve
+
+    path, model = resolve(str(spec))
+    return load_spec(path, model)
+
+
+def analyze_spec(spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None) -> Analysis:
+    """Load, expand and cost a spec in one call."""
+    return analyze(build_graph(load(spec), alpha, resolution))

@@ -1,0 +1,77 @@
+"""Applying the cost model to a graph: per-node counts, totals, the "as standard convs" model
+(v1 paper, Table 4) and roll-ups by op kind (v1 paper, Table 2) and by block. The counting
+convention itself is stated in `counts.py`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .counts import Cost, total
+from .graph import Graph, Node, Pair
+from .ops import Conv
+
+
+@dataclass(frozen=True)
+class LayerCost:
+    node: Node
+    cost: Cost
+
+
+@dataclass(frozen=True)
+class PairCost:
+    """A depthwise separable pair next to one standard conv with the same channels, kernel and stride."""
+
+    pair: Pair
+    block: str
+    cost: Cost
+    standard: Cost
+
+    @property
+    def ratio(self) -> float:
+        """Separable / standard MACs: 1/N + 1/K^2 (v1 paper, eq. 5)."""
+        return self.cost.macs / self.standard.macs
+
+
+@dataclass(frozen=True)
+class Analysis:
+    graph: Graph
+    layers: tuple[LayerCost, ...]
+    pairs: tuple[PairCost, ...]
+    total: Cost
+    standard: Cost  # the whole network with every separable pair replaced by one standard conv
+
+    def by_kind(self) -> dict[str, Cost]:
+        return _group(self.layers, lambda layer: layer.node.op.kind)
+
+    def by_block(self) -> dict[str, Cost]:
+        return _group(self.layers, lambda layer: layer.node.block)
+
+
+def _group(layers, key) -> dict[str, Cost]:
+    groups: dict[str, list[Cost]] = {}
+    for layer in layers:
+        groups.setdefault(key(layer), []).append(layer.cost)
+    return {name: total(costs) for name, costs in groups.items()}
+
+
+def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
+    """The standard conv a separable pair stands in for: the depthwise's kernel, stride and input,
+    the pointwise's output channels, norm and activation."""
+    dw, pw = depthwise.op, pointwise.op
+    assert isinstance(dw, Conv) and isinstance(pw, Conv)
+    conv = Conv(dw.in_channels, pw.out_channels, dw.kernel, dw.stride, 1, pw.bias, pw.norm, pw.activation)
+    return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
+
+
+def analyze(graph: Graph) -> Analysis:
+    layers = tuple(LayerCost(n, n.op.cost(n.input_shapes, n.output_shape)) for n in graph.nodes)
+    by_name = {layer.node.name: layer for layer in layers}
+    pairs = []
+    for pair in graph.pairs:
+        dw, pw = by_name[pair.depthwise], by_name[pair.pointwise]
+        _, standard = standard_conv(dw.node, pw.node)
+        pairs.append(PairCost(pair, pw.node.block, dw.cost + pw.cost, standard))
+    overall = total(layer.cost for layer in layers)
+    separable = total(p.cost for p in pairs)
+    standard = total(p.standard for p in pairs)
+    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard)

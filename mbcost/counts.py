@@ -1,0 +1,84 @@
+"""The counting convention, stated once.
+
+MACs: multiply-accumulates of convolution and linear layers, batch 1, bias excluded (one fused
+multiply-add is one MAC). This is the convention of the MobileNet papers, TF-slim, fvcore, and
+`torch.utils.flop_counter.FlopCounterMode` (which reports 2 FLOPs per MAC). Standard conv
+K*K*M*N*H*W; depthwise K*K*M*H*W; pointwise M*N*H*W (H, W: output size).
+
+Elementwise work is never folded into MACs; it is counted as "other ops", one op per output element
+for batch norm (inference: one fused scale-and-shift), activations other than the identity and residual
+adds, and one op per input element for global average pooling.
+
+params: what `sum(p.numel() for p in module.parameters())` gives for the equivalent PyTorch module:
+`weights` (conv and linear weight tensors), `biases`, `norm_params` (batch norm weight and bias).
+`norm_buffers` (running mean and variance, 2 per channel; Keras' non-trainable params) are reported
+beside params, not in them; `num_batches_tracked` is not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An activation tensor of one sample: channels x height x width."""
+
+    channels: int
+    height: int
+    width: int
+
+    @property
+    def elements(self) -> int:
+        return self.channels * self.height * self.width
+
+    def as_list(self) -> list[int]:
+        return [self.channels, self.height, self.width]
+
+    def __str__(self) -> str:
+        return f"{self.channels}x{self.height}x{self.width}"
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Counts of one node, or a sum of nodes. Integers only."""
+
+    macs: int = 0
+    weights: int = 0
+    biases: int = 0
+    norm_params: int = 0
+    norm_buffers: int = 0
+    norm_ops: int = 0
+    activation_ops: int = 0
+    add_ops: int = 0
+    pool_ops: int = 0
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.biases + self.norm_params
+
+    @property
+    def other_ops(self) -> int:
+        return self.norm_ops + self.activation_ops + self.add_ops + self.pool_ops
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(*(getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS))
+
+    def __sub__(self, other: Cost) -> Cost:
+        return Cost(*(getattr(self, f) - getattr(other, f) for f in COUNT_FIELDS))
+
+    def as_dict(self) -> dict[str, int]:
+        """All counts by name, the derived `params` and `other_ops` included."""
+        out = {"macs": self.macs, "params": self.params}
+        out.update((f, getattr(self, f)) for f in COUNT_FIELDS if f != "macs")
+        out["other_ops"] = self.other_ops
+        return out
+
+
+COUNT_FIELDS = tuple(f.name for f in fields(Cost))
+
+
+def total(costs) -> Cost:
+    """The field-by-field sum of many costs."""
+    costs = list(costs)
+    return Cost(*(sum(getattr(c, f) for c in costs) for f in COUNT_FIELDS))

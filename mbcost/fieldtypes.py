@@ -1,0 +1,133 @@
+"""Field types of the spec: each converts a YAML value (or says what is wrong) and describes itself
+as JSON Schema, so the loader and `mbcost schema` can never disagree."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import did_you_mean
+
+REQUIRED = dataclasses.MISSING
+
+
+class FieldError(ValueError):
+    """A value of the wrong type or range; the parser adds file, line and field."""
+
+
+@dataclass(frozen=True)
+class Int:
+    minimum: int = 1
+    maximum: int | None = None
+    odd: bool = False
+    limit_name: str = ""  # names the cap in the message, e.g. "MAX_CHANNELS"
+
+    def convert(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+                raise FieldError(f"expected an integer, got {value!r} (write {int(value)})")
+            raise FieldError(f"expected an integer, got {_show(value)}")
+        if value < self.minimum:
+            raise FieldError(f"must be at least {self.minimum}, got {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise FieldError(f"{value} is above the limit of {self.maximum}{self._limit()}")
+        if self.odd and value % 2 == 0:
+            raise FieldError(f"must be odd for 'same' padding, got {value}")
+        return value
+
+    def _limit(self) -> str:
+        return f" ({self.limit_name})" if self.limit_name else ""
+
+    def schema(self) -> dict:
+        out: dict[str, Any] = {"type": "integer", "minimum": self.minimum}
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.odd:
+            out["not"] = {"multipleOf": 2}
+        return out
+
+
+@dataclass(frozen=True)
+class Number:
+    """A finite number strictly above `above` (and at most `maximum`)."""
+
+    above: float = 0.0
+    maximum: float | None = None
+    inclusive_min: bool = False
+
+    def convert(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise FieldError(f"expected a number, got {_show(value)}")
+        if not math.isfinite(value):
+            raise FieldError(f"must be a finite number, got {value}")
+        if value < self.above or (value == self.above and not self.inclusive_min):
+            bound = "at least" if self.inclusive_min else "greater than"
+            raise FieldError(f"must be {bound} {self.above:g}, got {value:g}")
+        if self.maximum is not None and value > self.maximum:
+            raise FieldError(f"{value:g} is above the limit of {self.maximum:g}")
+        return float(value)
+
+    def schema(self) -> dict:
+        out: dict[str, Any] = {"type": "number"}
+        out["minimum" if self.inclusive_min else "exclusiveMinimum"] = self.above
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a set of names; `options` is a callable so registries can grow after import."""
+
+    options: Callable[[], tuple[str, ...]]
+    what: str = "value"
+
+    def convert(self, value: Any) -> str:
+        options = self.options()
+        if not isinstance(value, str) or value not in options:
+            shown = _show(value)
+            hint = did_you_mean(value, options) if isinstance(value, str) else ""
+            raise FieldError(f"unknown {self.what} {shown}{hint}; expected one of: {', '.join(options)}")
+        return value
+
+    def schema(self) -> dict:
+        return {"enum": list(self.options())}
+
+
+@dataclass(frozen=True)
+class Bool:
+    def convert(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise FieldError(f"expected true or false, got {_show(value)}")
+        return value
+
+    def schema(self) -> dict:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class Text:
+    def convert(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldError(f"expected text, got {_show(value)}")
+        return value
+
+    def schema(self) -> dict:
+        return {"type": "string"}
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, (list, dict)):
+        return "a list" if isinstance(value, list) else "a mapping"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def spec_field(kind: Any, default: Any = REQUIRED, doc: str = "") -> Any:
+    """A dataclass field read from the spec: `kind` converts the YAML value."""
+    return dataclasses.field(default=default, metadata={"kind": kind, "doc": doc})

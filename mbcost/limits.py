@@ -1,0 +1,14 @@
+"""Caps that keep every run bounded. Each is generous: a spec that hits one is almost surely a mistake."""
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB of YAML is far beyond any hand-written architecture
+MAX_YAML_NODES = 200_000  # after alias expansion: refuses "billion laughs" files
+MAX_NESTING = 50  # mappings inside sequences inside mappings ...
+MAX_REPEAT = 10_000
+MAX_LAYERS = 100_000  # primitive nodes in the expanded graph
+MAX_CHANNELS = 100_000  # after width scaling
+MAX_RESOLUTION = 16_384  # pixels per side
+MAX_KERNEL = 63
+MAX_STRIDE = 32
+MAX_WIDTH_MULTIPLIER = 16.0
+MAX_EXPANSION = 64.0
+MAX_CLASSES = 1_000_000

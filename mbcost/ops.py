@@ -1,0 +1,226 @@
+"""Primitive ops: the one registry where each op's output shape, cost and PyTorch module live.
+
+A graph node holds one op. `torch_module(nn)` receives `torch.nn` from the caller, so this module
+never imports torch: the analysis path stays light.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .counts import Cost, Shape
+from .scaling import output_size
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation: its `torch.nn` class and the other ops it costs per element."""
+
+    name: str
+    torch_class: str | None
+    ops_per_element: int
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("relu", "ReLU", 1),
+        Activation("relu6", "ReLU6", 1),
+        Activation("none", None, 0),  # linear: MobileNetV2's projection
+    )
+}
+
+NORMS = ("batch", "none")
+
+
+def activation_names() -> tuple[str, ...]:
+    return tuple(ACTIVATIONS)
+
+
+def norm_names() -> tuple[str, ...]:
+    return NORMS
+
+
+OPS: dict[str, type[Op]] = {}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    OPS[cls.name] = cls
+    return cls
+
+
+class Op:
+    """Base of primitive ops. Subclasses are frozen dataclasses of integers and names."""
+
+    name: ClassVar[str]
+    arity: ClassVar[int] = 1
+
+    @property
+    def kind(self) -> str:
+        """The op kind of the roll-ups (v1 paper, Table 2)."""
+        return self.name
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        raise NotImplementedError
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        raise NotImplementedError
+
+    def attributes(self) -> dict[str, int]:
+        """kernel / stride / groups and the like, for reports."""
+        return {}
+
+    def torch_module(self, nn: Any) -> Any:
+        raise NotImplementedError
+
+
+def _norm_act_cost(channels: int, elements: int, norm: str, activation: str) -> dict[str, int]:
+    out = {"activation_ops": ACTIVATIONS[activation].ops_per_element * elements}
+    if norm == "batch":
+        out.update(norm_params=2 * channels, norm_buffers=2 * channels, norm_ops=elements)
+    return out
+
+
+def _norm_act_modules(nn: Any, channels: int, norm: str, activation: str) -> list[tuple[str, Any]]:
+    parts = []
+    if norm == "batch":
+        parts.append(("norm", nn.BatchNorm2d(channels)))
+    torch_class = ACTIVATIONS[activation].torch_class
+    if torch_class:
+        parts.append(("act", getattr(nn, torch_class)()))
+    return parts
+
+
+@register
+@dataclass(frozen=True)
+class Conv(Op):
+    """2-D convolution with 'same' padding, optionally followed by batch norm and an activation.
+
+    groups = 1 is a standard (or 1x1 pointwise) convolution; groups = in = out is depthwise.
+    """
+
+    name: ClassVar[str] = "conv"
+    in_channels: int
+    out_channels: int
+    kernel: int
+    stride: int = 1
+    groups: int = 1
+    bias: bool = False
+    norm: str = "batch"
+    activation: str = "none"
+
+    @property
+    def kind(self) -> str:
+        if self.groups == 1:
+            return "pointwise" if self.kernel == 1 else "conv"
+        if self.groups == self.in_channels:
+            return "depthwise"
+        return "grouped"
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        if x.channels != self.in_channels:
+            raise ValueError(f"expects {self.in_channels} input channels, got {x.channels}")
+        return Shape(self.out_channels, output_size(x.height, self.stride), output_size(x.width, self.stride))
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        # K*K*(M/groups)*N weights, each used once per output pixel (v1 paper, eqs. 2-4).
+        weights = self.kernel * self.kernel * (self.in_channels // self.groups) * self.out_channels
+        return Cost(
+            macs=weights * output.height * output.width,
+            weights=weights,
+            biases=self.out_channels if self.bias else 0,
+            **_norm_act_cost(self.out_channels, output.elements, self.norm, self.activation),
+        )
+
+    def attributes(self) -> dict[str, int]:
+        return {"kernel": self.kernel, "stride": self.stride, "groups": self.groups}
+
+    def torch_module(self, nn: Any) -> Any:
+        conv = nn.Conv2d(
+            self.in_channels,
+            self.out_channels,
+            self.kernel,
+            stride=self.stride,
+            padding=self.kernel // 2,
+            groups=self.groups,
+            bias=self.bias,
+        )
+        parts = [("conv", conv), *_norm_act_modules(nn, self.out_channels, self.norm, self.activation)]
+        return nn.Sequential(OrderedDict(parts))
+
+
+@register
+@dataclass(frozen=True)
+class GlobalPool(Op):
+    """Global average pooling: C x H x W -> C x 1 x 1."""
+
+    name: ClassVar[str] = "pool"
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        return Shape(x.channels, 1, 1)
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        return Cost(pool_ops=inputs[0].elements)
+
+    def torch_module(self, nn: Any) -> Any:
+        return nn.AdaptiveAvgPool2d(1)
+
+
+@register
+@dataclass(frozen=True)
+class Linear(Op):
+    """Fully connected layer on a C x 1 x 1 input, with bias; dropout before it costs nothing."""
+
+    name: ClassVar[str] = "linear"
+    in_features: int
+    out_features: int
+    bias: bool = True
+    dropout: float = 0.0
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        if (x.height, x.width) != (1, 1):
+            raise ValueError(f"needs a Cx1x1 input (add global pooling first), got {x}")
+        if x.channels != self.in_features:
+            raise ValueError(f"expects {self.in_features} input features, got {x.channels}")
+        return Shape(self.out_features, 1, 1)
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        return Cost(
+            macs=self.in_features * self.out_features,
+            weights=self.in_features * self.out_features,
+            biases=self.out_features if self.bias else 0,
+        )
+
+    def torch_module(self, nn: Any) -> Any:
+        parts = [("flatten", nn.Flatten())]
+        if self.dropout:
+            parts.append(("dropout", nn.Dropout(self.dropout)))
+        parts.append(("linear", nn.Linear(self.in_features, self.out_features, bias=self.bias)))
+        return nn.Sequential(OrderedDict(parts))
+
+
+@register
+@dataclass(frozen=True)
+class Add(Op):
+    """Residual add of two tensors of one shape (MobileNetV2's shortcut)."""
+
+    name: ClassVar[str] = "add"
+    arity: ClassVar[int] = 2
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        a, b = inputs
+        if a != b:
+            raise ValueError(f"residual add needs equal shapes, got {a} and {b}")
+        return a
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        return Cost(add_ops=output.elements)
+
+    def torch_module(self, nn: Any) -> Any:
+        # The graph module sums a node's inputs; the add itself has no parameters.
+        return nn.Identity()

@@ -1,0 +1,51 @@
+"""Width multiplier (alpha): the one place where channel counts are scaled and rounded.
+
+Each model names its rounding rule; each layer says whether alpha thins it (`scaling`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+
+def truncate(value: float, divisor: int = 8) -> int:
+    """MobileNetV1 as TF-slim: `max(int(c * alpha), 8)`."""
+    return max(int(value), divisor)
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """MobileNetV2/V3 as TF-slim, torchvision and timm: nearest multiple of `divisor`, at least
+    `divisor`, and never more than 10% below `value`."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+ROUNDING: dict[str, Callable[[float, int], int]] = {
+    "truncate": truncate,
+    "make_divisible": make_divisible,
+}
+
+# How a layer responds to alpha. "full": c * alpha; "none": c whatever alpha is;
+# "grow_only": c * max(1, alpha), as MobileNetV2's last 1x1 conv (1280 channels).
+SCALING_MODES = ("full", "none", "grow_only")
+
+
+def scale_channels(channels: int, alpha: float, rounding: str, divisor: int, mode: str) -> int:
+    """The channel count a layer declared with `channels` gets at width multiplier `alpha`."""
+    if mode == "none":
+        return channels
+    factor = max(1.0, alpha) if mode == "grow_only" else alpha
+    return ROUNDING[rounding](channels * factor, divisor)
+
+
+def expand_channels(in_channels: int, expansion: float) -> int:
+    """Bottleneck expansion width: `round(in * t)` of the already-scaled input (torchvision)."""
+    return int(round(in_channels * expansion))
+
+
+def output_size(size: int, stride: int) -> int:
+    """'same' padding: the output is ceil(input / stride)."""
+    return math.ceil(size / stride)

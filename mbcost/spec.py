@@ -1,0 +1,174 @@
+"""The spec: a YAML file that reads like a paper's architecture table, loaded into frozen records.
+
+Every record field declares its type with `spec_field`; `parse_record` reads any record generically,
+so every error names FILE:LINE:COL and the field, with a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import limits
+from .blocks import BLOCKS, Block
+from .errors import SpecError, did_you_mean
+from .fieldtypes import REQUIRED, Choice, FieldError, Int, Number, Text, spec_field
+from .ops import activation_names, norm_names
+from .scaling import ROUNDING
+from .source import Located, parse_yaml, read_text
+
+
+@dataclass(frozen=True)
+class Record:
+    """A nested section of the spec, parsed by `parse_record`."""
+
+    cls: type
+
+    def schema(self) -> dict:
+        from .schema import record_schema  # only `mbcost schema` needs it
+
+        return record_schema(self.cls)
+
+
+@dataclass(frozen=True)
+class Layers:
+    """A list of layers `- kind: {fields}`; `single` also allows one layer as a plain mapping."""
+
+    single: bool = False
+
+    def schema(self) -> dict:
+        from .schema import layers_schema
+
+        return layers_schema(self.single)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Input:
+    channels: int = spec_field(Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS"), 3, "image channels")
+    resolution: int = spec_field(
+        Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION"), doc="input height and width in pixels"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Defaults:
+    norm: str = spec_field(Choice(norm_names, "norm"), "batch", "normalization after every conv")
+    activation: str = spec_field(Choice(activation_names, "activation"), "relu", "activation after every conv")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Classifier:
+    dropout: float = spec_field(Number(0.0, 1.0, inclusive_min=True), 0.0, "dropout before the linear layer")
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spec:
+    """A whole model, as written; `graph.build_graph` applies alpha and resolution."""
+
+    description: str = spec_field(Text(), "", "free text, e.g. the paper and table the spec follows")
+    input: Input = spec_field(Record(Input), doc="input image")
+    classes: int = spec_field(Int(maximum=limits.MAX_CLASSES, limit_name="MAX_CLASSES"), doc="classifier outputs")
+    width_multiplier: float = spec_field(
+        Number(maximum=limits.MAX_WIDTH_MULTIPLIER), 1.0, "alpha: thins every layer whose scaling allows it"
+    )
+    rounding: str = spec_field(
+        Choice(lambda: tuple(ROUNDING), "rounding rule"), "make_divisible", "how scaled channels round"
+    )
+    divisor: int = spec_field(Int(maximum=1024), 8, "channel rounding granularity and minimum")
+    defaults: Defaults = spec_field(Record(Defaults), Defaults(), "model-wide norm and activation")
+    stem: tuple[Block, ...] = spec_field(Layers(single=True), (), "first layer(s), named stem")
+    blocks: tuple[Block, ...] = spec_field(Layers(), (), "the body, named blocks.0, blocks.1, ...")
+    head: tuple[Block, ...] = spec_field(Layers(single=True), (), "layers after the body, named head")
+    pool: str | None = spec_field(Choice(lambda: ("average",), "pooling"), None, "global pooling before the classifier")
+    classifier: Classifier | None = spec_field(Record(Classifier), None, "fully connected layer to `classes`, with bias")
+    # Not read from YAML:
+    model: str = ""
+    file: str = ""
+
+
+def spec_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of a record that are read from YAML, in declaration order."""
+    return [f for f in dataclasses.fields(cls) if "kind" in f.metadata]
+
+
+def load_spec(source: str | Path, model: str | None = None) -> Spec:
+    """Read and validate a spec file. `model` names it (default: the file's stem)."""
+    path = Path(source)
+    text = read_text(path)
+    return parse_spec(text, str(path), model or path.stem)
+
+
+def parse_spec(text: str, file: str, model: str) -> Spec:
+    root = parse_yaml(text, file)
+    return dataclasses.replace(parse_record(Spec, root, "", file), model=model, file=file)
+
+
+def _fail(file: str, loc: Located | tuple[int, int], field: str, message: str) -> SpecError:
+    line, col = (loc.line, loc.col) if isinstance(loc, Located) else loc
+    return SpecError(message, file=file, line=line, col=col, field=field)
+
+
+def parse_record(cls: type, loc: Located, path: str, file: str) -> Any:
+    """Read a mapping into record `cls`, converting each field with its declared kind."""
+    name = path or "spec"
+    if not loc.is_map:
+        raise _fail(file, loc, name, f"expected a mapping of fields, got {_kind_of(loc)}")
+    fields = {f.name: f for f in spec_fields(cls)}
+    values: dict[str, Any] = {}
+    for key, item in loc.value.items():
+        where = f"{path}.{key}" if path else key
+        if key not in fields:
+            raise _fail(file, loc.keys[key], where, f"unknown field{did_you_mean(key, fields)}; expected one of: {', '.join(fields)}")
+        values[key] = _convert(fields[key].metadata["kind"], item, where, file)
+    for f in fields.values():
+        if f.name not in values and f.default is REQUIRED:
+            raise _fail(file, loc, f"{path}.{f.name}" if path else f.name, "missing required field")
+    if "line" in {f.name for f in dataclasses.fields(cls)}:
+        values.update(line=loc.line, col=loc.col)
+    return cls(**values)
+
+
+def _convert(kind: Any, item: Located, where: str, file: str) -> Any:
+    if isinstance(kind, Record):
+        return parse_record(kind.cls, item, where, file)
+    if isinstance(kind, Layers):
+        return _parse_layers(kind, item, where, file)
+    try:
+        return kind.convert(item.value)
+    except FieldError as error:
+        raise _fail(file, item, where, str(error)) from None
+
+
+def _parse_layers(kind: Layers, loc: Located, path: str, file: str) -> tuple[Block, ...]:
+    if kind.single and loc.is_map:
+        return (_parse_layer(loc, path, file),)
+    if not loc.is_list:
+        expected = "a layer or a list of layers" if kind.single else "a list of layers"
+        raise _fail(file, loc, path, f"expected {expected}, got {_kind_of(loc)}")
+    return tuple(_parse_layer(item, f"{path}[{i}]", file) for i, item in enumerate(loc.value))
+
+
+def _parse_layer(loc: Located, path: str, file: str) -> Block:
+    kinds = ", ".join(BLOCKS)
+    if not loc.is_map or len(loc.value) != 1:
+        raise _fail(file, loc, path, f"expected a layer written `kind: {{fields}}` with one kind of: {kinds}")
+    ((kind, body),) = loc.value.items()
+    if kind not in BLOCKS:
+        raise _fail(file, loc.keys[kind], path, f"unknown layer kind '{kind}'{did_you_mean(kind, BLOCKS)}; expected one of: {kinds}")
+    if body.value is None:
+        body = Located({}, body.line, body.col)
+    block = parse_record(BLOCKS[kind], body, f"{path}.{kind}", file)
+    line, col = loc.keys[kind]
+    return dataclasses.replace(block, line=line, col=col)
+
+
+def _kind_of(loc: Located) -> str:
+    if loc.is_map:
+        return "a mapping"
+    if loc.is_list:
+        return "a list"
+    return "nothing (null)" if loc.value is None else repr(loc.value)
