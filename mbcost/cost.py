@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from .counts import Cost, total
 from .graph import Graph, Node, Pair
+from .memory import Memory
+from .memory import analyze as analyze_memory
 from .ops import Conv
 
 
@@ -39,6 +41,12 @@ class Analysis:
     pairs: tuple[PairCost, ...]
     total: Cost
     standard: Cost  # the whole network with every separable pair replaced by one standard conv
+    memory: Memory  # activation memory at one dtype (memory.py)
+
+    @property
+    def max_layer_macs(self) -> int:
+        """The scale of the per-layer MACs bars."""
+        return max(layer.cost.macs for layer in self.layers)
 
     def by_kind(self) -> dict[str, Cost]:
         return _group(self.layers, lambda layer: layer.node.op.kind)
@@ -63,7 +71,8 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
     return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
 
 
-def analyze(graph: Graph) -> Analysis:
+def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
+    """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
     layers = tuple(LayerCost(n, n.op.cost(n.input_shapes, n.output_shape)) for n in graph.nodes)
     by_name = {layer.node.name: layer for layer in layers}
     pairs = []
@@ -74,4 +83,4 @@ def analyze(graph: Graph) -> Analysis:
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)
-    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard)
+    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, analyze_memory(graph, dtype))
