@@ -5,10 +5,11 @@ convention itself is stated in `counts.py`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .counts import Cost, total
 from .graph import Graph, Node, Pair
-from .memory import Memory
+from .memory import Memory, bytes_per_element
 from .memory import analyze as analyze_memory
 from .ops import Conv
 
@@ -41,7 +42,12 @@ class Analysis:
     pairs: tuple[PairCost, ...]
     total: Cost
     standard: Cost  # the whole network with every separable pair replaced by one standard conv
-    memory: Memory  # activation memory at one dtype (memory.py)
+    dtype: str = "fp32"  # activation element type of `memory`
+
+    @cached_property
+    def memory(self) -> Memory:
+        """Activation memory (memory.py), computed on first use: a sweep of MACs and params skips it."""
+        return analyze_memory(self.graph, self.dtype)
 
     @property
     def max_layer_macs(self) -> int:
@@ -83,4 +89,5 @@ def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)
-    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, analyze_memory(graph, dtype))
+    bytes_per_element(dtype)  # an unknown dtype fails here, not at the first use of `memory`
+    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, dtype)

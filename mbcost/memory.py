@@ -124,18 +124,17 @@ def live_elements(sequence: tuple[Step, ...], shapes: dict[str, Shape]) -> list[
     for i, step in enumerate(sequence):
         for name in step.inputs:
             last_read[name] = i
-    alive = {INPUT}
-    total = shapes[INPUT].elements
+    alive = {INPUT: shapes[INPUT].elements}
+    total = alive[INPUT]
     out = []
     for i, step in enumerate(sequence):
         for name in step.outputs:
             if name not in alive:
-                alive.add(name)
-                total += shapes[name].elements
+                alive[name] = shapes[name].elements
+                total += alive[name]
         out.append(total)
         for name in [t for t in alive if last_read.get(t, i) <= i]:
-            alive.remove(name)
-            total -= shapes[name].elements
+            total -= alive.pop(name)
     return out
 
 
