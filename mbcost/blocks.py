@@ -39,6 +39,9 @@ class Block:
 
     kind: ClassVar[str]
     doc: ClassVar[str] = ""
+    # True when the nodes of one copy can run as one unit whose inner tensors are computed tile by tile
+    # and never held whole: only the block's input and output are materialized (v2 paper, Section 5).
+    fusable: ClassVar[bool] = False
     repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
     line: int = 0  # position in the spec file, for messages and annotations
     col: int = 0
@@ -137,6 +140,9 @@ class BottleneckBlock(_NormAct):
         "inverted residual (v2 paper, Table 1): 1x1 expand by t -> norm -> act, KxK depthwise -> norm -> act, "
         "1x1 linear projection -> norm; residual add when stride is 1 and channels match"
     )
+    # The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection, so
+    # both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference").
+    fusable: ClassVar[bool] = True
     expansion: float = spec_field(Number(maximum=limits.MAX_EXPANSION), doc="expansion factor t; 1 means no expand conv")
     channels: int = spec_field(CHANNELS, doc="output channels c, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride s of the depthwise conv, first repeat")

@@ -86,6 +86,19 @@ def resolution_option(f: Any) -> Any:
     return click.option("--resolution", type=RESOLUTION, default=None, help="Input size in pixels; overrides the spec's.")(f)
 
 
+def dtype_option(f: Any) -> Any:
+    """`--dtype`: bytes per activation element for the memory figures (analyze, compare, check)."""
+    from .memory import DTYPE_BYTES
+
+    return click.option(
+        "--dtype",
+        type=click.Choice(tuple(DTYPE_BYTES)),
+        default="fp32",
+        show_default=True,
+        help="Activation element type for memory figures: " + ", ".join(f"{k} {v} B" for k, v in DTYPE_BYTES.items()) + ".",
+    )(f)
+
+
 def output_option(f: Any) -> Any:
     return click.option(
         "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE (atomically)."
@@ -149,25 +162,34 @@ def cli() -> None:
 
 
 FORMATS = ("table", "json", "csv", "markdown")
+VIEWS = ("layer", "resolution")
 
 
 @cli.command()
 @spec_argument
 @alpha_option
 @resolution_option
+@dtype_option
+@click.option(
+    "--by", "view", type=click.Choice(VIEWS), default="layer", show_default=True,
+    help="layer: per-layer costs; resolution: the largest activation tensor per spatial size (v2 paper, Table 3).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @output_option
-def analyze(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
-    """Per-layer MACs and parameters of SPEC (a YAML file or a built-in name)."""
+def analyze(spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, fmt: str, output: Path | None) -> int:
+    """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name)."""
     from . import report
     from .cost import analyze as run
     from .graph import build_graph
 
-    result = run(build_graph(load(spec), alpha, resolution))
+    result = run(build_graph(load(spec), alpha, resolution), dtype)
+    table, renderers = (
+        (report.render_table, report.RENDERERS) if view == "layer" else (report.render_resolution_table, report.RESOLUTION_RENDERERS)
+    )
     if fmt == "table":
-        emit_rich(lambda c: report.render_table(result, c), output)
+        emit_rich(lambda c: table(result, c), output)
     else:
-        write_output(report.RENDERERS[fmt](result), output)
+        write_output(renderers[fmt](result), output)
     return EXIT_OK
 
 
