@@ -68,8 +68,42 @@ class Resolution(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
+class Quantity(click.ParamType):
+    """A positive count with an optional decimal unit: 300M, 3.5M, 512K, 1200000."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from .quantity import QuantityError, parse_quantity
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_quantity(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Percent(click.ParamType):
+    name = "percent"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from fractions import Fraction
+
+        from .quantity import QuantityError, parse_percent
+
+        if isinstance(value, Fraction):
+            return value
+        try:
+            return parse_percent(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
 ALPHA = WidthMultiplier()
 RESOLUTION = Resolution()
+QUANTITY = Quantity()
+PERCENT = Percent()
 
 
 def spec_argument(f: Any) -> Any:
@@ -84,6 +118,11 @@ def alpha_option(f: Any) -> Any:
 
 def resolution_option(f: Any) -> Any:
     return click.option("--resolution", type=RESOLUTION, default=None, help="Input size in pixels; overrides the spec's.")(f)
+
+
+def budget_options(f: Any) -> Any:
+    f = click.option("--max-params", type=QUANTITY, default=None, help="Most params allowed (e.g. 3.5M); overrides the spec's budget.")(f)
+    return click.option("--max-macs", type=QUANTITY, default=None, help="Most MACs allowed (e.g. 300M); overrides the spec's budget.")(f)
 
 
 def output_option(f: Any) -> Any:
@@ -189,6 +228,61 @@ def list_specs() -> int:
         table.add_row(name, spec_description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
     console().print(table)
     return EXIT_OK
+
+
+CHECK_FORMATS = ("table", "json", "markdown", "github")
+
+
+@cli.command()
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@alpha_option
+@resolution_option
+@budget_options
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
+@click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="table", show_default=True)
+@output_option
+def check(
+    specs: tuple[str, ...],
+    alpha: float | None,
+    resolution: int | None,
+    max_macs: int | None,
+    max_params: int | None,
+    baseline: Path | None,
+    max_growth: Any,
+    fmt: str,
+    output: Path | None,
+) -> int:
+    """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params,
+    or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
+    from fractions import Fraction
+
+    from . import budget, report_check
+    from .cost import analyze as run
+    from .graph import build_graph
+
+    if max_growth is not None and baseline is None:
+        raise click.UsageError("--max-growth needs --baseline")
+    if baseline is not None and len(specs) > 1:
+        raise click.UsageError("--baseline applies to one SPEC; run one check per spec")
+    base = budget.load_baseline(baseline) if baseline is not None else None
+    checks = []
+    for name in specs:  # everything is loaded and validated before anything is printed
+        spec = load(name)
+        result = run(build_graph(spec, alpha, resolution))
+        limits = budget.gather_limits(spec, result, max_macs, max_params, base, max_growth or Fraction(0))
+        if not limits:
+            raise SpecError(
+                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --baseline given",
+                file=spec.file,
+            )
+        checks.append(budget.check(spec, result, limits))
+    checks = tuple(checks)
+    if fmt == "table":
+        emit_rich(lambda c: report_check.render_table(checks, c), output)
+    else:
+        write_output(report_check.RENDERERS[fmt](checks), output)
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_FINDING
 
 
 def main() -> None:
