@@ -100,6 +100,26 @@ class Percent(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
+class GridValues(click.ParamType):
+    """A list of alphas or resolutions for `mbcost sweep`: `1,0.75,0.5` or ranges `0.25:1:0.05`."""
+
+    name = "list"
+
+    def __init__(self, integer: bool):
+        self.integer = integer
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from .fieldtypes import FieldError
+        from .sweep import parse_values
+
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_values(str(value), integer=self.integer)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
 ALPHA = WidthMultiplier()
 RESOLUTION = Resolution()
 QUANTITY = Quantity()
@@ -227,6 +247,35 @@ def list_specs() -> int:
         spec_description = load(name).description
         table.add_row(name, spec_description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
     console().print(table)
+    return EXIT_OK
+
+
+@cli.command()
+@spec_argument
+@click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
+              help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
+@click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
+              help="Input sizes: 224,192,160,128 or a range 96:224:32; default: the spec's.")
+@budget_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option
+def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: int | None, max_params: int | None, fmt: str, output: Path | None) -> int:
+    """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
+    with budgets (options or the spec's `budget:`), which points fit and the largest that fits."""
+    from . import report_sweep
+    from .sweep import sweep as run
+
+    model = load(spec)
+    alpha_values = alphas or (model.width_multiplier,)
+    size_values = resolutions or (model.input.resolution,)
+    if model.budget is not None:  # options replace the spec's budget field by field
+        max_macs = max_macs if max_macs is not None else model.budget.max_macs
+        max_params = max_params if max_params is not None else model.budget.max_params
+    result = run(model, alpha_values, size_values, max_macs, max_params)
+    if fmt == "table":
+        emit_rich(lambda c: report_sweep.render_table(result, c), output)
+    else:
+        write_output(report_sweep.RENDERERS[fmt](result), output)
     return EXIT_OK
 
 
