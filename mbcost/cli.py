@@ -251,6 +251,28 @@ def list_specs() -> int:
 
 
 @cli.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@alpha_option
+@resolution_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option
+def compare(a: str, b: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
+    """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
+    built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
+    --alpha and --resolution apply to a side without its own settings."""
+    from . import report_compare
+    from .compare import compare_targets, parse_target
+
+    result = compare_targets(parse_target(a), parse_target(b), alpha, resolution)
+    if fmt == "table":
+        emit_rich(lambda c: report_compare.render_table(result, c), output)
+    else:
+        write_output(report_compare.RENDERERS[fmt](result), output)
+    return EXIT_OK
+
+
+@cli.command()
 @spec_argument
 @click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
               help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
