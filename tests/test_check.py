@@ -7,6 +7,7 @@ hand in closed_form.py."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -282,3 +283,34 @@ def test_bad_growth_exits_2(baseline, growth):
 
 def test_check_needs_a_spec():
     assert run("check", "--max-macs", "1G").exit_code == 2
+
+
+def test_the_readme_github_actions_job_runs_and_passes(monkeypatch):
+    import shlex
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)  # the job runs in a checkout of the repository
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("## Budgets in CI") :]
+    block = section[section.index("```yaml\n# .github/workflows/") + len("```yaml\n") :]
+    job = yaml.safe_load(block[: block.index("```")])
+    steps = job["jobs"]["budget"]["steps"]
+    commands = [s["run"] for s in steps if s.get("run", "").startswith("mbcost ")]
+    assert len(commands) == 2 and any("pip install" in s.get("run", "") for s in steps)
+    for command in commands:
+        args = shlex.split(command.split(">>")[0])
+        result = run(*args[1:])
+        assert result.exit_code == 0, (command, result.stdout, result.stderr)
+
+
+def test_pre_commit_hook_runs_mbcost_check_on_spec_files():
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["language"]) == ("mbcost-check", "mbcost check", "python")
+    files = re.compile(hook["files"])
+    assert files.search("models/net.yaml") and files.search("configs/mobilenet_v2.yml")
+    assert not files.search(".github/workflows/ci.yml") and not files.search(".pre-commit-config.yaml")
