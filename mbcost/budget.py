@@ -8,7 +8,6 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from .cost import Analysis
 from .errors import SpecError
@@ -36,6 +35,11 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.actual <= self.limit.limit
+
+    @property
+    def excess(self) -> int:
+        """How far over the limit (negative: headroom)."""
+        return self.actual - self.limit.limit
 
     @property
     def used(self) -> float:

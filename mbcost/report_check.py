@@ -107,10 +107,9 @@ def _escape_property(text: str) -> str:
 
 def _message(c: Check, o: Outcome) -> str:
     x = c.costliest_for(o.limit.metric)
-    over = o.actual - o.limit.limit
     return (
         f"{c.model} (alpha {c.alpha:g}, resolution {c.resolution}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
-        f"over the limit of {o.limit.limit:,} ({human(o.limit.limit)}) from {o.limit.source} by {over:,} ({100 * (o.used - 1):.1f}%); "
+        f"over the limit of {o.limit.limit:,} ({human(o.limit.limit)}) from {o.limit.source} by {o.excess:,} ({100 * o.used - 100:.1f}%); "
         f"the costliest block is {x.block} (line {x.line}, {human(x.amount)})"
     )
 
