@@ -277,16 +277,17 @@ def list_specs() -> int:
 @click.argument("b", metavar="B")
 @alpha_option
 @resolution_option
+@dtype_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @output_option
-def compare(a: str, b: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
+def compare(a: str, b: str, alpha: float | None, resolution: int | None, dtype: str, fmt: str, output: Path | None) -> int:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
     --alpha and --resolution apply to a side without its own settings."""
     from . import report_compare
     from .compare import compare_targets, parse_target
 
-    result = compare_targets(parse_target(a), parse_target(b), alpha, resolution)
+    result = compare_targets(parse_target(a), parse_target(b), alpha, resolution, dtype)
     if fmt == "table":
         emit_rich(lambda c: report_compare.render_table(result, c), output)
     else:

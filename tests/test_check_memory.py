@@ -52,3 +52,15 @@ def test_budget_section_in_the_spec(tmp_path):
 def test_bad_memory_budget(value):
     result = check("mobilenet_v1", "--max-memory", value)
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
+
+
+def test_compare_shows_memory_at_the_dtype():
+    # V2 node by node peaks at blocks.1.depthwise: its input 96x112x112 (6 x 16 expanded) and output
+    # 96x56x56 are live together.
+    v2_peak_fp16 = (96 * 112 * 112 + 96 * 56 * 56) * 2
+    result = CliRunner().invoke(cli, ["compare", "mobilenet_v1", "mobilenet_v2", "--dtype", "fp16", "--format", "json"])
+    memory = json.loads(result.stdout)["memory"]
+    assert memory["peak_memory_bytes"] == {"a": V1_PEAK_FP16, "b": v2_peak_fp16, "delta": v2_peak_fp16 - V1_PEAK_FP16,
+                                           "relative": round((v2_peak_fp16 - V1_PEAK_FP16) / V1_PEAK_FP16, 6)}
+    assert memory["peak_memory_fused_bytes"]["b"] == V2_FUSED_PEAK_FP16
+    assert memory["largest_tensor_bytes"]["a"] == 64 * 112 * 112 * 2  # the paper's 1600K (v2 paper, Table 3)
