@@ -49,9 +49,13 @@ class Located:
 def read_text(path: Path) -> str:
     """The file's text, refusing what is not a readable, reasonably sized UTF-8 file."""
     name = str(path)
-    if not path.exists():
+    try:
+        exists, is_file = path.exists(), path.is_file()
+    except (OSError, ValueError) as error:  # a name too long, or holding a NUL byte
+        raise SpecError(f"cannot read: {getattr(error, 'strerror', None) or error}", file=name) from None
+    if not exists:
         raise SpecError("no such file", file=name)
-    if not path.is_file():
+    if not is_file:
         raise SpecError("not a file", file=name)
     try:
         size = path.stat().st_size
