@@ -7,6 +7,7 @@ types are accepted: no tag ever constructs a Python object.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,16 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line, col = _position(data[: error.start])
         bad = data[error.start : error.start + 1].hex()
-        raise SpecError(f"not UTF-8 text: byte 0x{bad} at offset {error.start}", file=name, line=line, col=col) from None
+        raise SpecError(f"byte 0x{bad} at offset {error.start} is not UTF-8 text", file=name, line=line, col=col) from None
+
+
+_LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")  # YAML 1.1 line breaks, as the parser counts lines
 
 
 def _position(prefix: bytes) -> tuple[int, int]:
     """1-based line and column (in characters) just after `prefix`, which may end mid-character."""
-    line = prefix.count(b"\n") + 1
-    last = prefix[prefix.rfind(b"\n") + 1 :]
-    return line, len(last.decode("utf-8", "replace")) + 1
+    parts = _LINE_BREAK.split(prefix.decode("utf-8", "replace"))
+    return len(parts), len(parts[-1]) + 1
 
 
 def parse_yaml(text: str, file: str) -> Located:
@@ -96,15 +99,30 @@ def parse_yaml(text: str, file: str) -> Located:
             f"character U+{char:04X} is not allowed in YAML ({error.reason})", file=file, line=line, col=col
         ) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = " ".join(str(p) for p in (error.context, error.problem) if p) or "invalid YAML"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise SpecError(f"YAML syntax error: {message}", file=file, line=line, col=col) from None
+        raise _syntax_error(error, text, file) from None
     except yaml.YAMLError as error:
         raise SpecError(f"YAML error: {error}", file=file) from None
     if node is None:
         raise SpecError("empty document: expected a mapping of spec fields", file=file, line=1, col=1)
     return _convert(node, file, "")
+
+
+def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> SpecError:
+    """A YAML syntax error at the node to fix. For an unclosed quote, bracket or key the parser only
+    notices later (often at the end of the file); its context mark is where the construct opened."""
+    message = " ".join(str(p) for p in (error.context, error.problem) if p) or "invalid YAML"
+    problem, context = error.problem_mark, error.context_mark
+    mark = problem or context
+    opener = str(error.context or "").startswith(("while scanning", "while parsing a flow"))
+    if context is not None and opener and (problem is None or problem.line != context.line):
+        mark = context
+        if problem is not None:
+            message += f" (noticed at line {problem.line + 1}, column {problem.column + 1})"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = _LINE_BREAK.split(text.rstrip("\r\n\x85\u2028\u2029"))
+    if line > len(lines):  # libyaml puts the end of a file without a final newline on a line after it
+        line, col = len(lines), len(lines[-1]) + 1
+    return SpecError(f"YAML syntax error: {message}", file=file, line=line, col=col)
 
 
 def _check_events(text: str, file: str) -> None:
