@@ -61,7 +61,7 @@ def read_text(path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise SpecError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes", file=name)
+            raise SpecError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)", file=name)
         data = path.read_bytes()
     except OSError as error:
         raise SpecError(f"cannot read: {error.strerror or error}", file=name) from None
@@ -85,7 +85,7 @@ def _position(prefix: bytes) -> tuple[int, int]:
 def parse_yaml(text: str, file: str) -> Located:
     """Parse one YAML document into a Located tree, with bounded size and nesting."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise SpecError(f"document is larger than the limit of {MAX_FILE_BYTES} bytes", file=file)
+        raise SpecError(f"document is larger than the limit of {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)", file=file)
     try:
         _check_events(text, file)  # before composing: the C composer recurses without a depth check
         node = yaml.compose(text, Loader=_Loader)
