@@ -217,13 +217,13 @@ def _convert(node: yaml.Node, file: str, path: str) -> Located:
     items: dict[str, Located] = {}
     keys: dict[str, tuple[int, int]] = {}
     for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+            raise _error(key_node, file, "YAML merge keys ('<<') are not supported: write the fields out", field=path)
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-            shown = f" ({_short(key_node.value)})" if isinstance(key_node, yaml.ScalarNode) else ""
+            shown = f" ({_short(key_node.value)}; quote it if it is a name)" if isinstance(key_node, yaml.ScalarNode) else ""
             raise _error(key_node, file, f"mapping keys must be plain names, not a number, list or mapping{shown}", field=path)
         key = key_node.value
         where = f"{path}.{key}" if path else key
-        if key == "<<":
-            raise _error(key_node, file, "YAML merge keys ('<<') are not supported", field=where)
         if key in items:
             raise _error(key_node, file, "duplicate key", field=where)
         keys[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)

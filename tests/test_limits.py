@@ -155,3 +155,8 @@ def test_an_unclosed_quote_points_at_where_it_opens(tmp_path):
 def test_odd_path_names_are_bad_input(tmp_path):
     result = CliRunner().invoke(cli, ["analyze", "x" * 5000 + ".yaml"])
     assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+
+
+def test_merge_keys_are_refused_by_name(tmp_path):
+    line, col, message = analyze(tmp_path, BASE + "blocks: [{depthwise: {<<: {kernel: 3}}}]\n")
+    assert (line, col) == (3, 23) and "merge keys" in message
