@@ -174,7 +174,8 @@ def _parse_layer(loc: Located, path: str, file: str) -> Block:
                 f"{path}.{extra}",
                 f"a layer has one key, its kind: write '{extra}' inside '{named[0]}' ({named[0]}: {{{extra}: ...}})",
             )
-        raise _fail(file, loc, path, f"a layer has one key, its kind, but this one has {len(loc.value)}: {', '.join(map(repr, loc.value))}; kinds: {kinds}")
+        shown = ", ".join(show(k) for k in list(loc.value)[:5]) + (", ..." if len(loc.value) > 5 else "")
+        raise _fail(file, loc, path, f"a layer has one key, its kind, but this one has {len(loc.value)}: {shown}; kinds: {kinds}")
     if not loc.is_map or len(loc.value) != 1:
         raise _fail(file, loc, path, f"expected a layer written `kind: {{fields}}` with one kind of: {kinds}; got {_kind_of(loc)}")
     ((kind, body),) = loc.value.items()
@@ -191,8 +192,4 @@ def _parse_layer(loc: Located, path: str, file: str) -> Block:
 
 
 def _kind_of(loc: Located) -> str:
-    if loc.is_map:
-        return "a mapping"
-    if loc.is_list:
-        return "a list"
-    return show(loc.value)
+    return show(loc.value)  # "a mapping", "a list", "nothing (null)" or the value, shortened
