@@ -154,6 +154,8 @@ class BottleneckBlock(_NormAct):
         m = x.shape.channels
         out = b.channels(self.channels, self.scaling, self, "channels")
         hidden = expand_channels(m, self.expansion)
+        if hidden < 1:  # round(m * t) is 0 for t < 1 / (2m): a conv with no channels is no layer
+            b.fail(self, "expansion", f"expansion {self.expansion:g} of {m} channels gives {hidden} channels; it must give at least 1")
         if hidden > limits.MAX_CHANNELS:
             b.fail(self, "expansion", f"expands to {hidden} channels, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
         norm, act = b.norm(self.norm), b.activation(self.activation)

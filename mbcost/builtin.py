@@ -23,6 +23,14 @@ def config_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "configs"
 
 
+def path_exists(path: Path) -> bool:
+    """`Path.exists`, but False for names the OS refuses (too long, a NUL byte) instead of raising."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def builtin_names() -> list[str]:
     return sorted(p.stem for p in config_dir().glob("*.yaml"))
 
@@ -30,7 +38,7 @@ def builtin_names() -> list[str]:
 def resolve(spec: str) -> tuple[Path, str]:
     """A spec argument -> (file, model name): an existing path, else a built-in name."""
     path = Path(spec)
-    if path.exists():
+    if path_exists(path):
         return path, path.stem
     if spec in builtin_names():
         return config_dir() / f"{spec}.yaml", spec

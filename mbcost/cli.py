@@ -296,6 +296,16 @@ def compare(a: str, b: str, alpha: float | None, resolution: int | None, dtype: 
 
 
 @cli.command()
+@output_option
+def schema(output: Path | None) -> int:
+    """Print the JSON Schema (draft 2020-12) of the spec, for editors and other tools."""
+    from .schema import render_schema
+
+    write_output(render_schema(), output)
+    return EXIT_OK
+
+
+@cli.command()
 @spec_argument
 @click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
               help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
@@ -414,6 +424,23 @@ def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, out
     else:
         write_output(verify_report.RENDERERS[fmt](result), output)
     return EXIT_OK if result.ok else EXIT_FINDING
+
+
+@cli.command()
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing for valid specs.")
+def validate(specs: tuple[str, ...], quiet: bool) -> int:
+    """Check SPEC files (or built-in names) without computing a report: exit 0 when all are valid,
+    2 otherwise, with one `FILE:LINE:COL: field: message` line on stderr per invalid spec."""
+    from .validate import validate_all
+
+    outcomes = validate_all(list(specs))
+    for outcome in outcomes:
+        if outcome.error is not None:
+            click.echo(str(outcome.error), err=True)
+        elif not quiet:
+            click.echo(f"{outcome.spec}: ok ({outcome.layers} graph nodes)")
+    return EXIT_BAD_INPUT if any(o.error is not None for o in outcomes) else EXIT_OK
 
 
 def main() -> None:

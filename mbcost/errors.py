@@ -22,13 +22,43 @@ class SpecError(Exception):
         if self.file and self.line:
             where = f"{self.file}:{self.line}:{self.col}"
         parts = [p for p in (where, self.field, self.message) if p]
-        return ": ".join(parts).replace("\n", " ")
+        return " ".join(": ".join(parts).splitlines())  # one line, whatever the input held
+
+
+# Names other tools and the papers use for what the spec calls otherwise: too far apart for spelling
+# distance alone. Paper symbols from MobileNetV2 Table 2 (t, c, n, s); torchvision's `expand_ratio`,
+# `num_classes`, `InvertedResidual`; timm's `ir`/`ds` block codes.
+ALIASES = {
+    "t": "expansion",
+    "expand_ratio": "expansion",
+    "c": "channels",
+    "n": "repeat",
+    "s": "stride",
+    "k": "kernel",
+    "alpha": "width_multiplier",
+    "num_classes": "classes",
+    "ir": "bottleneck",
+    "inverted_residual": "bottleneck",
+    "mbconv": "bottleneck",
+    "ds": "separable",
+    "dw": "depthwise",
+    "pw": "pointwise",
+}
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A " (did you mean 'x'?)" suffix naming the closest choice, or "" when nothing is close."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    """A " (did you mean 'x'?)" suffix naming the closest choice, or "" when nothing is close.
+    Case is ignored ('ReLU6' -> 'relu6'), and known synonyms of other tools count as close."""
+    options = [str(c) for c in choices]
+    text = str(word)
+    if len(text) > 200:  # a pasted paragraph is not a misspelt name
+        return ""
+    lower = {c.lower(): c for c in options}
+    alias = ALIASES.get(text.lower())
+    if alias in options:
+        return f" (did you mean '{alias}'?)"
+    close = difflib.get_close_matches(text.lower(), list(lower), n=1, cutoff=0.6)
+    return f" (did you mean '{lower[close[0]]}'?)" if close else ""
 
 
 class TorchMissing(ImportError):

@@ -29,11 +29,11 @@ class Int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and math.isfinite(value) and value.is_integer():
                 raise FieldError(f"expected an integer, got {value!r} (write {int(value)})")
-            raise FieldError(f"expected an integer, got {_show(value)}")
+            raise FieldError(f"expected an integer, got {show(value)}")
         if value < self.minimum:
-            raise FieldError(f"must be at least {self.minimum}, got {value}")
+            raise FieldError(f"must be at least {self.minimum}, got {show(value)}")
         if self.maximum is not None and value > self.maximum:
-            raise FieldError(f"{value} is above the limit of {self.maximum}{self._limit()}")
+            raise FieldError(f"{show(value)} is above the limit of {self.maximum}{self._limit()}")
         if self.odd and value % 2 == 0:
             raise FieldError(f"must be odd for 'same' padding, got {value}")
         return value
@@ -60,7 +60,11 @@ class Number:
 
     def convert(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise FieldError(f"expected a number, got {_show(value)}")
+            raise FieldError(f"expected a number, got {show(value)}")
+        try:
+            value = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise FieldError(f"{show(value)} is out of range") from None
         if not math.isfinite(value):
             raise FieldError(f"must be a finite number, got {value}")
         if value < self.above or (value == self.above and not self.inclusive_min):
@@ -68,7 +72,7 @@ class Number:
             raise FieldError(f"must be {bound} {self.above:g}, got {value:g}")
         if self.maximum is not None and value > self.maximum:
             raise FieldError(f"{value:g} is above the limit of {self.maximum:g}")
-        return float(value)
+        return value
 
     def schema(self) -> dict:
         out: dict[str, Any] = {"type": "number"}
@@ -88,7 +92,7 @@ class Choice:
     def convert(self, value: Any) -> str:
         options = self.options()
         if not isinstance(value, str) or value not in options:
-            shown = _show(value)
+            shown = show(value)
             hint = did_you_mean(value, options) if isinstance(value, str) else ""
             raise FieldError(f"unknown {self.what} {shown}{hint}; expected one of: {', '.join(options)}")
         return value
@@ -101,7 +105,7 @@ class Choice:
 class Bool:
     def convert(self, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise FieldError(f"expected true or false, got {_show(value)}")
+            raise FieldError(f"expected true or false, got {show(value)}")
         return value
 
     def schema(self) -> dict:
@@ -112,7 +116,7 @@ class Bool:
 class Text:
     def convert(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise FieldError(f"expected text, got {_show(value)}")
+            raise FieldError(f"expected text, got {show(value)}")
         return value
 
     def schema(self) -> dict:
@@ -137,11 +141,15 @@ class Quantity:
         return {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": QUANTITY_PATTERN}]}
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     if isinstance(value, (list, dict)):
         return "a list" if isinstance(value, list) else "a mapping"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        # str() refuses ints of more than 4300 digits, and hex YAML ints can be longer: estimate.
+        digits = int(abs(value).bit_length() * 0.30103) + 1
+        return f"{'a negative' if value < 0 else 'an'} integer of about {digits} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

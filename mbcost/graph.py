@@ -146,10 +146,24 @@ class Builder:
         self.pairs.append(Pair(depthwise.name, pointwise.name))
 
 
+def _check_repeats(spec: Spec) -> None:
+    """Every repeat adds at least one node: refuse a spec that must pass MAX_LAYERS before building it."""
+    count = 0
+    for section, layers in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
+        for i, layer in enumerate(layers):
+            count += layer.repeat
+            if count > limits.MAX_LAYERS:
+                raise SpecError(
+                    f"the repeats add up to more than {limits.MAX_LAYERS} layers (MAX_LAYERS)",
+                    file=spec.file, line=layer.line, col=layer.col, field=f"{section}[{i}].{layer.kind}.repeat",
+                )
+
+
 def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
     """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
     alpha = spec.width_multiplier if width_multiplier is None else check_width_multiplier(width_multiplier)
     size = spec.input.resolution if resolution is None else check_resolution(resolution)
+    _check_repeats(spec)
     b = Builder(spec, alpha)
     x = Tensor(INPUT, Shape(spec.input.channels, size, size))
     for section, layers in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):

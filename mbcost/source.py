@@ -7,6 +7,7 @@ types are accepted: no tag ever constructs a Python object.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,84 +50,125 @@ class Located:
 def read_text(path: Path) -> str:
     """The file's text, refusing what is not a readable, reasonably sized UTF-8 file."""
     name = str(path)
-    if not path.exists():
+    try:
+        exists, is_file = path.exists(), path.is_file()
+    except (OSError, ValueError) as error:  # a name too long, or holding a NUL byte
+        raise SpecError(f"cannot read: {getattr(error, 'strerror', None) or error}", file=name) from None
+    if not exists:
         raise SpecError("no such file", file=name)
-    if not path.is_file():
+    if not is_file:
         raise SpecError("not a file", file=name)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise SpecError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes", file=name)
+            raise SpecError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)", file=name)
         data = path.read_bytes()
     except OSError as error:
         raise SpecError(f"cannot read: {error.strerror or error}", file=name) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SpecError(f"not UTF-8 text (byte {error.start})", file=name) from None
+        line, col = _position(data[: error.start])
+        bad = data[error.start : error.start + 1].hex()
+        raise SpecError(f"byte 0x{bad} at offset {error.start} is not UTF-8 text", file=name, line=line, col=col) from None
+
+
+_LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")  # YAML 1.1 line breaks, as the parser counts lines
+
+
+def _position(prefix: bytes) -> tuple[int, int]:
+    """1-based line and column (in characters) just after `prefix`, which may end mid-character."""
+    parts = _LINE_BREAK.split(prefix.decode("utf-8", "replace"))
+    return len(parts), len(parts[-1]) + 1
 
 
 def parse_yaml(text: str, file: str) -> Located:
     """Parse one YAML document into a Located tree, with bounded size and nesting."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise SpecError(f"document is larger than the limit of {MAX_FILE_BYTES} bytes", file=file)
+        raise SpecError(f"document is larger than the limit of {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)", file=file)
     try:
+        _check_events(text, file)  # before composing: the C composer recurses without a depth check
         node = yaml.compose(text, Loader=_Loader)
+    except yaml.reader.ReaderError as error:
+        # The C reader counts bytes of the UTF-8 text, the Python reader characters.
+        data = text.encode("utf-8", "surrogatepass")
+        prefix = data[: error.position] if _Loader is not yaml.SafeLoader else text[: error.position].encode("utf-8", "surrogatepass")
+        line, col = _position(prefix)
+        char = error.character if isinstance(error.character, int) else ord(error.character or "\0")
+        raise SpecError(
+            f"character U+{char:04X} is not allowed in YAML ({error.reason})", file=file, line=line, col=col
+        ) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        message = " ".join(str(p) for p in (error.context, error.problem) if p) or "invalid YAML"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise SpecError(f"syntax error: {message}", file=file, line=line, col=col, field="yaml") from None
+        raise _syntax_error(error, text, file) from None
     except yaml.YAMLError as error:
         raise SpecError(f"YAML error: {error}", file=file) from None
-    except RecursionError:
-        raise SpecError(f"YAML nested too deeply (limit {MAX_NESTING})", file=file) from None
     if node is None:
         raise SpecError("empty document: expected a mapping of spec fields", file=file, line=1, col=1)
-    _check_size(node, file)
     return _convert(node, file, "")
 
 
-def _check_size(root: yaml.Node, file: str) -> None:
-    """Refuse documents whose alias-expanded size or nesting passes the limits ("billion laughs")."""
-    sizes: dict[int, int] = {}
-    depths: dict[int, int] = {}
-    in_progress: set[int] = set()
+def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> SpecError:
+    """A YAML syntax error at the node to fix. For an unclosed quote, bracket or key the parser only
+    notices later (often at the end of the file); its context mark is where the construct opened."""
+    message = " ".join(str(p) for p in (error.context, error.problem) if p) or "invalid YAML"
+    problem, context = error.problem_mark, error.context_mark
+    mark = problem or context
+    opener = str(error.context or "").startswith(("while scanning", "while parsing a flow"))
+    if context is not None and opener and (problem is None or problem.line != context.line):
+        mark = context
+        if problem is not None:
+            message += f" (noticed at line {problem.line + 1}, column {problem.column + 1})"
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = _LINE_BREAK.split(text.rstrip("\r\n\x85\u2028\u2029"))
+    if line > len(lines):  # libyaml puts the end of a file without a final newline on a line after it
+        line, col = len(lines), len(lines[-1]) + 1
+    return SpecError(f"YAML syntax error: {message}", file=file, line=line, col=col)
 
-    def visit(node: yaml.Node) -> tuple[int, int]:
-        key = id(node)
-        if key in sizes:
-            return sizes[key], depths[key]
-        if key in in_progress:
-            raise _error(node, file, "a YAML alias refers to itself")
-        in_progress.add(key)
-        size, depth = 1, 0
-        children: list[yaml.Node] = []
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                children += (k, v)
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        for child in children:
-            child_size, child_depth = visit(child)
-            size += child_size
-            depth = max(depth, child_depth + 1)
-            if size > MAX_YAML_NODES:
-                raise _error(
-                    node,
-                    file,
-                    f"document expands to more than {MAX_YAML_NODES} YAML nodes (are aliases nested?)",
-                )
-        if depth > MAX_NESTING:
-            raise _error(node, file, f"YAML nested deeper than the limit of {MAX_NESTING}")
-        in_progress.discard(key)
-        sizes[key], depths[key] = size, depth
-        return size, depth
 
-    try:
-        visit(root)
-    except RecursionError:
-        raise SpecError(f"YAML nested deeper than the limit of {MAX_NESTING}", file=file) from None
+def _check_events(text: str, file: str) -> None:
+    """Refuse documents whose alias-expanded size or nesting passes the limits ("billion laughs").
+
+    One pass over the parser's events, with an explicit stack: nothing recurses, so no input can
+    exhaust the stack, and an alias costs the size of the node it repeats (computed once per anchor).
+    """
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (expanded nodes, nesting depth)
+    stack: list[list[Any]] = []  # open collections: [nodes so far, deepest child, anchor]
+    total = 0
+
+    def fail(event: yaml.Event, message: str) -> SpecError:
+        mark = event.start_mark
+        return SpecError(message, file=file, line=mark.line + 1, col=mark.column + 1)
+
+    def close(size: int, depth: int, anchor: str | None) -> None:
+        if anchor is not None:
+            sizes[anchor] = (size, depth)
+        if stack:
+            stack[-1][0] += size
+            stack[-1][1] = max(stack[-1][1], depth)
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) >= MAX_NESTING:
+                raise fail(event, f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING)")
+            stack.append([1, 0, event.anchor])
+            total += 1
+            if event.anchor is not None:
+                sizes.pop(event.anchor, None)  # a redefined anchor is open again until it closes
+        elif isinstance(event, yaml.CollectionEndEvent):
+            size, deepest, anchor = stack.pop()
+            close(size, deepest + 1, anchor)
+        elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            size, depth = 1, 0
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in sizes and any(frame[2] == event.anchor for frame in stack):
+                    raise fail(event, f"the YAML alias *{event.anchor} refers to a node that contains it")
+                size, depth = sizes.get(event.anchor, (1, 0))
+                if len(stack) + depth > MAX_NESTING:
+                    raise fail(event, f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING) once aliases expand")
+            total += size
+            close(size, depth, getattr(event, "anchor", None) if isinstance(event, yaml.ScalarEvent) else None)
+        if total > MAX_YAML_NODES:
+            raise fail(event, f"document expands to more than {MAX_YAML_NODES} YAML nodes (MAX_YAML_NODES; are aliases nested?)")
 
 
 def _error(node: yaml.Node, file: str, message: str, field: str = "") -> SpecError:
@@ -135,37 +177,55 @@ def _error(node: yaml.Node, file: str, message: str, field: str = "") -> SpecErr
 
 
 _constructor = yaml.constructor.SafeConstructor()
+_TAG_NAMES = {
+    "tag:yaml.org,2002:timestamp": "a date or time (quote it to write text)",
+    "tag:yaml.org,2002:binary": "binary data",
+    "tag:yaml.org,2002:set": "a set",
+    "tag:yaml.org,2002:omap": "an ordered map",
+    "tag:yaml.org,2002:pairs": "a list of pairs",
+}
 
 
-def _tag(node: yaml.Node) -> str:
-    return repr(node.tag.replace("tag:yaml.org,2002:", "!!"))
+def _tag_error(node: yaml.Node, file: str, path: str) -> SpecError:
+    what = _TAG_NAMES.get(node.tag)
+    if what is None:
+        what = f"YAML tag {_short(node.tag)}"
+    return _error(node, file, f"{what} is not supported: only mappings, lists, text, numbers, booleans and null", field=path)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 def _convert(node: yaml.Node, file: str, path: str) -> Located:
-    """`path` names the value in messages, e.g. `blocks[2].bottleneck`."""
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
-    where = path or "yaml"
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
-            raise _error(node, file, f"unsupported YAML tag or value type {_tag(node)}", where)
-        return Located(_constructor.construct_object(node), line, col)
+            raise _tag_error(node, file, path)
+        try:
+            value = _constructor.construct_object(node)
+        except ValueError:  # e.g. an integer of more than 4300 digits (Python's int parsing limit)
+            raise _error(node, file, f"number {_short(node.value, 30)} is too long", field=path) from None
+        return Located(value, line, col)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ_TAG:
-            raise _error(node, file, f"unsupported YAML tag {_tag(node)}", where)
+            raise _tag_error(node, file, path)
         return Located([_convert(item, file, f"{path}[{i}]") for i, item in enumerate(node.value)], line, col)
     if node.tag != _MAP_TAG:
-        raise _error(node, file, f"unsupported YAML tag {_tag(node)}", where)
+        raise _tag_error(node, file, path)
     items: dict[str, Located] = {}
     keys: dict[str, tuple[int, int]] = {}
     for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+            raise _error(key_node, file, "YAML merge keys ('<<') are not supported: write the fields out", field=path)
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-            raise _error(key_node, file, "mapping keys must be plain names", where)
+            shown = f" ({_short(key_node.value)}; quote it if it is a name)" if isinstance(key_node, yaml.ScalarNode) else ""
+            raise _error(key_node, file, f"mapping keys must be plain names, not a number, list or mapping{shown}", field=path)
         key = key_node.value
-        child = f"{path}.{key}" if path else key
-        if key == "<<":
-            raise _error(key_node, file, "YAML merge keys ('<<') are not supported", child)
+        where = f"{path}.{key}" if path else key
         if key in items:
-            raise _error(key_node, file, "duplicate key", child)
+            raise _error(key_node, file, "duplicate key", field=where)
         keys[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        items[key] = _convert(value_node, file, child)
+        items[key] = _convert(value_node, file, where)
     return Located(items, line, col, keys)

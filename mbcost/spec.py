@@ -14,7 +14,7 @@ from typing import Any
 from . import limits
 from .blocks import BLOCKS, Block
 from .errors import SpecError, did_you_mean
-from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, spec_field
+from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
 from .ops import activation_names, norm_names
 from .scaling import ROUNDING
 from .source import Located, parse_yaml, read_text
@@ -140,7 +140,8 @@ def parse_record(cls: type, loc: Located, path: str, file: str) -> Any:
     for key, item in loc.value.items():
         where = f"{path}.{key}" if path else key
         if key not in fields:
-            raise _fail(file, loc.keys[key], where, f"unknown field{did_you_mean(key, fields)}; expected one of: {', '.join(fields)}")
+            hint = did_you_mean(key, fields) or _belongs_in(key, fields.values())
+            raise _fail(file, loc.keys[key], where, f"unknown field{hint}; expected one of: {', '.join(fields)}")
         values[key] = _convert(fields[key].metadata["kind"], item, where, file)
     for f in fields.values():
         if f.name not in values and f.default is REQUIRED:
@@ -151,6 +152,15 @@ def parse_record(cls: type, loc: Located, path: str, file: str) -> Any:
     if "field_lines" in names:
         values["field_lines"] = tuple((key, loc.keys[key][0]) for key in values if key in loc.keys)
     return cls(**values)
+
+
+def _belongs_in(key: str, fields: Any) -> str:
+    """A hint for a field written one level too high, e.g. `resolution` beside `input`."""
+    for f in fields:
+        kind = f.metadata["kind"]
+        if isinstance(kind, Record) and key in {g.name for g in spec_fields(kind.cls)}:
+            return f" (did you mean '{f.name}.{key}'?)"
+    return ""
 
 
 def _convert(kind: Any, item: Located, where: str, file: str) -> Any:
@@ -175,11 +185,26 @@ def _parse_layers(kind: Layers, loc: Located, path: str, file: str) -> tuple[Blo
 
 def _parse_layer(loc: Located, path: str, file: str) -> Block:
     kinds = ", ".join(BLOCKS)
+    if loc.is_map and len(loc.value) > 1:
+        named = [k for k in loc.value if k in BLOCKS]
+        if len(named) == 1:  # `- separable:` with its fields beside it instead of inside it
+            extra = next(k for k in loc.value if k not in BLOCKS)
+            raise _fail(
+                file,
+                loc.keys[extra],
+                f"{path}.{extra}",
+                f"a layer has one key, its kind: write '{extra}' inside '{named[0]}' ({named[0]}: {{{extra}: ...}})",
+            )
+        shown = ", ".join(show(k) for k in list(loc.value)[:5]) + (", ..." if len(loc.value) > 5 else "")
+        raise _fail(file, loc, path, f"a layer has one key, its kind, but this one has {len(loc.value)}: {shown}; kinds: {kinds}")
     if not loc.is_map or len(loc.value) != 1:
-        raise _fail(file, loc, path, f"expected a layer written `kind: {{fields}}` with one kind of: {kinds}")
+        raise _fail(file, loc, path, f"expected a layer written `kind: {{fields}}` with one kind of: {kinds}; got {_kind_of(loc)}")
     ((kind, body),) = loc.value.items()
     if kind not in BLOCKS:
-        raise _fail(file, loc.keys[kind], path, f"unknown layer kind '{kind}'{did_you_mean(kind, BLOCKS)}; expected one of: {kinds}")
+        hint = did_you_mean(kind, BLOCKS)
+        if not hint and any(kind in {f.name for f in spec_fields(cls)} for cls in BLOCKS.values()):
+            hint = f" ('{kind}' is a field: write it inside a layer, e.g. `- conv: {{{kind}: ...}}`)"
+        raise _fail(file, loc.keys[kind], path, f"unknown layer kind {show(kind)}{hint}; expected one of: {kinds}")
     if body.value is None:
         body = Located({}, body.line, body.col)
     block = parse_record(BLOCKS[kind], body, f"{path}.{kind}", file)
@@ -188,8 +213,4 @@ def _parse_layer(loc: Located, path: str, file: str) -> Block:
 
 
 def _kind_of(loc: Located) -> str:
-    if loc.is_map:
-        return "a mapping"
-    if loc.is_list:
-        return "a list"
-    return "nothing (null)" if loc.value is None else repr(loc.value)
+    return show(loc.value)  # "a mapping", "a list", "nothing (null)" or the value, shortened
