@@ -99,7 +99,18 @@ def to_dict(a: Analysis) -> dict[str, Any]:
 
 
 def render_json(a: Analysis) -> str:
-    return json.dumps(to_dict(a), indent=2) + "\n"
+    """Indented at the top level, one list item (a layer) per line: readable in a diff, and fast, since
+    only compact dumps use json's C encoder."""
+    parts = []
+    for key, value in to_dict(a).items():
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            text = "[\n" + ",\n".join("    " + json.dumps(item) for item in value) + "\n  ]" if value else "[]"
+        elif isinstance(value, dict):
+            text = json.dumps(value, indent=2).replace("\n", "\n  ")
+        else:
+            text = json.dumps(value)
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "stride", "groups", "macs", "params") + tuple(

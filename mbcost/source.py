@@ -76,7 +76,7 @@ def parse_yaml(text: str, file: str) -> Located:
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(p) for p in (error.context, error.problem) if p) or "invalid YAML"
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise SpecError(f"YAML syntax error: {message}", file=file, line=line, col=col) from None
+        raise SpecError(f"syntax error: {message}", file=file, line=line, col=col, field="yaml") from None
     except yaml.YAMLError as error:
         raise SpecError(f"YAML error: {error}", file=file) from None
     except RecursionError:
@@ -84,7 +84,7 @@ def parse_yaml(text: str, file: str) -> Located:
     if node is None:
         raise SpecError("empty document: expected a mapping of spec fields", file=file, line=1, col=1)
     _check_size(node, file)
-    return _convert(node, file, 0)
+    return _convert(node, file, "")
 
 
 def _check_size(root: yaml.Node, file: str) -> None:
@@ -137,28 +137,35 @@ def _error(node: yaml.Node, file: str, message: str, field: str = "") -> SpecErr
 _constructor = yaml.constructor.SafeConstructor()
 
 
-def _convert(node: yaml.Node, file: str, depth: int) -> Located:
+def _tag(node: yaml.Node) -> str:
+    return repr(node.tag.replace("tag:yaml.org,2002:", "!!"))
+
+
+def _convert(node: yaml.Node, file: str, path: str) -> Located:
+    """`path` names the value in messages, e.g. `blocks[2].bottleneck`."""
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    where = path or "yaml"
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
-            raise _error(node, file, f"unsupported YAML tag or value type {node.tag!r}")
+            raise _error(node, file, f"unsupported YAML tag or value type {_tag(node)}", where)
         return Located(_constructor.construct_object(node), line, col)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ_TAG:
-            raise _error(node, file, f"unsupported YAML tag {node.tag!r}")
-        return Located([_convert(item, file, depth + 1) for item in node.value], line, col)
+            raise _error(node, file, f"unsupported YAML tag {_tag(node)}", where)
+        return Located([_convert(item, file, f"{path}[{i}]") for i, item in enumerate(node.value)], line, col)
     if node.tag != _MAP_TAG:
-        raise _error(node, file, f"unsupported YAML tag {node.tag!r}")
+        raise _error(node, file, f"unsupported YAML tag {_tag(node)}", where)
     items: dict[str, Located] = {}
     keys: dict[str, tuple[int, int]] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-            raise _error(key_node, file, "mapping keys must be plain names")
+            raise _error(key_node, file, "mapping keys must be plain names", where)
         key = key_node.value
+        child = f"{path}.{key}" if path else key
         if key == "<<":
-            raise _error(key_node, file, "YAML merge keys ('<<') are not supported", field=key)
+            raise _error(key_node, file, "YAML merge keys ('<<') are not supported", child)
         if key in items:
-            raise _error(key_node, file, "duplicate key", field=key)
+            raise _error(key_node, file, "duplicate key", child)
         keys[key] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-        items[key] = _convert(value_node, file, depth + 1)
+        items[key] = _convert(value_node, file, child)
     return Located(items, line, col, keys)
