@@ -1,8 +1,8 @@
 """The layer graph: the spec expanded into named primitive nodes with inferred shapes.
 
 Names are dotted and say the node's role: `stem`, `blocks.3.expand`, `blocks.3.depthwise`,
-`blocks.3.se`, `blocks.3.project`, `blocks.3.add`, `head`, `pool`, `classifier.hidden` (when the
-classifier has a hidden layer), `classifier`. Inputs refer to earlier nodes by
+`blocks.3.se`, `blocks.3.project`, `blocks.3.add`, `head`, `pool`, `classifier` (or `classifier.hidden`
+and `classifier.output` when the classifier has a hidden layer). Inputs refer to earlier nodes by
 name; the network's input is `input`.
 """
 
@@ -182,7 +182,8 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
                 )
             hidden = Linear(x.shape.channels, width, True, 0.0, b.activation(head.hidden_activation))
             x = b.add("classifier.hidden", hidden, (x,), None)
-        x = b.add("classifier", Linear(x.shape.channels, spec.classes, True, head.dropout), (x,), None)
+        name = "classifier" if head.hidden is None else "classifier.output"  # a name is never also a prefix
+        x = b.add(name, Linear(x.shape.channels, spec.classes, True, head.dropout), (x,), None)
     if not b.nodes:
         raise SpecError("the spec has no layers", file=spec.file, line=1, col=1, field="blocks")
     return Graph(spec.model, alpha, size, Shape(spec.input.channels, size, size), tuple(b.nodes), tuple(b.pairs))

@@ -145,10 +145,11 @@ def test_structure_follows_torchvision():
     assert nodes["blocks.3.expand"].op.activation == "relu"
     assert nodes["blocks.3.project"].op.activation == "none"
     assert nodes["stem"].op.activation == "hardswish" and nodes["stem"].op.norm == "batch"
-    hidden, out = nodes["classifier.hidden"].op, nodes["classifier"].op
+    hidden, out = nodes["classifier.hidden"].op, nodes["classifier.output"].op
     assert (hidden.in_features, hidden.out_features, hidden.activation, hidden.dropout) == (960, 1280, "hardswish", 0.0)
     assert (out.in_features, out.out_features, out.activation, out.dropout) == (1280, 1000, "none", 0.2)
     small = {n.name for n in analyze_spec("mobilenet_v3_small").graph.nodes}
+    assert "classifier" not in nodes and not any(a.startswith(b + ".") for a in nodes for b in nodes)
     assert "blocks.0.se" in small and "blocks.0.add" not in small  # stride 2
     assert not any(name.startswith("head.") for name in small) and "head" in small  # last conv: no SE
 
