@@ -22,6 +22,8 @@ def load(spec: str | Path | Spec) -> Spec:
     return load_spec(path, model)
 
 
-def analyze_spec(spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None) -> Analysis:
-    """Load, expand and cost a spec in one call."""
-    return analyze(build_graph(load(spec), alpha, resolution))
+def analyze_spec(
+    spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+) -> Analysis:
+    """Load, expand and cost a spec in one call (activation memory at `dtype`)."""
+    return analyze(build_graph(load(spec), alpha, resolution), dtype)

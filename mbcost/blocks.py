@@ -40,6 +40,9 @@ class Block:
 
     kind: ClassVar[str]
     doc: ClassVar[str] = ""
+    # True when the nodes of one copy can run as one unit whose inner tensors are computed tile by tile
+    # and never held whole: only the block's input and output are materialized (v2 paper, Section 5).
+    fusable: ClassVar[bool] = False
     repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
     line: int = 0  # position in the spec file, for messages and annotations
     col: int = 0
@@ -157,6 +160,14 @@ class BottleneckBlock(_NormAct):
     se: bool = spec_field(Bool(), False, "squeeze-and-excitation after the depthwise conv (v3 paper, Fig. 4)")
     residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+
+    @property
+    def fusable(self) -> bool:  # type: ignore[override]
+        """The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection,
+        so both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference").
+        Not with squeeze-and-excitation: its gates need every channel's pooled depthwise output before the
+        projection can use any of it, so the depthwise output is held whole."""
+        return not self.se
 
     def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
         m = x.shape.channels

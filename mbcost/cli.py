@@ -68,8 +68,62 @@ class Resolution(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
+class Quantity(click.ParamType):
+    """A positive count with an optional decimal unit: 300M, 3.5M, 512K, 1200000."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from .quantity import QuantityError, parse_quantity
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_quantity(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Percent(click.ParamType):
+    name = "percent"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from fractions import Fraction
+
+        from .quantity import QuantityError, parse_percent
+
+        if isinstance(value, Fraction):
+            return value
+        try:
+            return parse_percent(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
+class GridValues(click.ParamType):
+    """A list of alphas or resolutions for `mbcost sweep`: `1,0.75,0.5` or ranges `0.25:1:0.05`."""
+
+    name = "list"
+
+    def __init__(self, integer: bool):
+        self.integer = integer
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from .fieldtypes import FieldError
+        from .sweep import parse_values
+
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_values(str(value), integer=self.integer)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
 ALPHA = WidthMultiplier()
 RESOLUTION = Resolution()
+QUANTITY = Quantity()
+PERCENT = Percent()
 
 
 def spec_argument(f: Any) -> Any:
@@ -84,6 +138,24 @@ def alpha_option(f: Any) -> Any:
 
 def resolution_option(f: Any) -> Any:
     return click.option("--resolution", type=RESOLUTION, default=None, help="Input size in pixels; overrides the spec's.")(f)
+
+
+def dtype_option(f: Any) -> Any:
+    """`--dtype`: bytes per activation element for the memory figures (analyze, compare, check)."""
+    from .memory import DTYPE_BYTES
+
+    return click.option(
+        "--dtype",
+        type=click.Choice(tuple(DTYPE_BYTES)),
+        default="fp32",
+        show_default=True,
+        help="Activation element type for memory figures: " + ", ".join(f"{k} {v} B" for k, v in DTYPE_BYTES.items()) + ".",
+    )(f)
+
+
+def budget_options(f: Any) -> Any:
+    f = click.option("--max-params", type=QUANTITY, default=None, help="Most params allowed (e.g. 3.5M); overrides the spec's budget.")(f)
+    return click.option("--max-macs", type=QUANTITY, default=None, help="Most MACs allowed (e.g. 300M); overrides the spec's budget.")(f)
 
 
 def output_option(f: Any) -> Any:
@@ -149,25 +221,34 @@ def cli() -> None:
 
 
 FORMATS = ("table", "json", "csv", "markdown")
+VIEWS = ("layer", "resolution")
 
 
 @cli.command()
 @spec_argument
 @alpha_option
 @resolution_option
+@dtype_option
+@click.option(
+    "--by", "view", type=click.Choice(VIEWS), default="layer", show_default=True,
+    help="layer: per-layer costs; resolution: the largest activation tensor per spatial size (v2 paper, Table 3).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @output_option
-def analyze(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
-    """Per-layer MACs and parameters of SPEC (a YAML file or a built-in name)."""
+def analyze(spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, fmt: str, output: Path | None) -> int:
+    """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name)."""
     from . import report
     from .cost import analyze as run
     from .graph import build_graph
 
-    result = run(build_graph(load(spec), alpha, resolution))
+    result = run(build_graph(load(spec), alpha, resolution), dtype)
+    table, renderers = (
+        (report.render_table, report.RENDERERS) if view == "layer" else (report.render_resolution_table, report.RESOLUTION_RENDERERS)
+    )
     if fmt == "table":
-        emit_rich(lambda c: report.render_table(result, c), output)
+        emit_rich(lambda c: table(result, c), output)
     else:
-        write_output(report.RENDERERS[fmt](result), output)
+        write_output(renderers[fmt](result), output)
     return EXIT_OK
 
 
@@ -189,6 +270,112 @@ def list_specs() -> int:
         table.add_row(name, spec_description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
     console().print(table)
     return EXIT_OK
+
+
+@cli.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@alpha_option
+@resolution_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option
+def compare(a: str, b: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
+    """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
+    built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
+    --alpha and --resolution apply to a side without its own settings."""
+    from . import report_compare
+    from .compare import compare_targets, parse_target
+
+    result = compare_targets(parse_target(a), parse_target(b), alpha, resolution)
+    if fmt == "table":
+        emit_rich(lambda c: report_compare.render_table(result, c), output)
+    else:
+        write_output(report_compare.RENDERERS[fmt](result), output)
+    return EXIT_OK
+
+
+@cli.command()
+@spec_argument
+@click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
+              help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
+@click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
+              help="Input sizes: 224,192,160,128 or a range 96:224:32; default: the spec's.")
+@budget_options
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@output_option
+def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: int | None, max_params: int | None, fmt: str, output: Path | None) -> int:
+    """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
+    with budgets (options or the spec's `budget:`), which points fit and the largest that fits."""
+    from . import report_sweep
+    from .sweep import sweep as run
+
+    model = load(spec)
+    alpha_values = alphas or (model.width_multiplier,)
+    size_values = resolutions or (model.input.resolution,)
+    if model.budget is not None:  # options replace the spec's budget field by field
+        max_macs = max_macs if max_macs is not None else model.budget.max_macs
+        max_params = max_params if max_params is not None else model.budget.max_params
+    result = run(model, alpha_values, size_values, max_macs, max_params)
+    if fmt == "table":
+        emit_rich(lambda c: report_sweep.render_table(result, c), output)
+    else:
+        write_output(report_sweep.RENDERERS[fmt](result), output)
+    return EXIT_OK
+
+
+CHECK_FORMATS = ("table", "json", "markdown", "github")
+
+
+@cli.command()
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@alpha_option
+@resolution_option
+@budget_options
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
+@click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
+@click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="table", show_default=True)
+@output_option
+def check(
+    specs: tuple[str, ...],
+    alpha: float | None,
+    resolution: int | None,
+    max_macs: int | None,
+    max_params: int | None,
+    baseline: Path | None,
+    max_growth: Any,
+    fmt: str,
+    output: Path | None,
+) -> int:
+    """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params,
+    or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
+    from fractions import Fraction
+
+    from . import budget, report_check
+    from .cost import analyze as run
+    from .graph import build_graph
+
+    if max_growth is not None and baseline is None:
+        raise click.UsageError("--max-growth needs --baseline")
+    if baseline is not None and len(specs) > 1:
+        raise click.UsageError("--baseline applies to one SPEC; run one check per spec")
+    base = budget.load_baseline(baseline) if baseline is not None else None
+    checks = []
+    for name in specs:  # everything is loaded and validated before anything is printed
+        spec = load(name)
+        result = run(build_graph(spec, alpha, resolution))
+        limits = budget.gather_limits(spec, result, max_macs, max_params, base, max_growth or Fraction(0))
+        if not limits:
+            raise SpecError(
+                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --baseline given",
+                file=spec.file,
+            )
+        checks.append(budget.check(spec, result, limits))
+    checks = tuple(checks)
+    if fmt == "table":
+        emit_rich(lambda c: report_check.render_table(checks, c), output)
+    else:
+        write_output(report_check.RENDERERS[fmt](checks), output)
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_FINDING
 
 
 def main() -> None:

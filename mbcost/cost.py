@@ -5,9 +5,12 @@ convention itself is stated in `counts.py`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .counts import Cost, total
 from .graph import Graph, Node, Pair
+from .memory import Memory, bytes_per_element
+from .memory import analyze as analyze_memory
 from .ops import Conv
 
 
@@ -39,6 +42,17 @@ class Analysis:
     pairs: tuple[PairCost, ...]
     total: Cost
     standard: Cost  # the whole network with every separable pair replaced by one standard conv
+    dtype: str = "fp32"  # activation element type of `memory`
+
+    @cached_property
+    def memory(self) -> Memory:
+        """Activation memory (memory.py), computed on first use: a sweep of MACs and params skips it."""
+        return analyze_memory(self.graph, self.dtype)
+
+    @property
+    def max_layer_macs(self) -> int:
+        """The scale of the per-layer MACs bars."""
+        return max(layer.cost.macs for layer in self.layers)
 
     def by_kind(self) -> dict[str, Cost]:
         return _group(self.layers, lambda layer: layer.node.op.kind)
@@ -63,7 +77,8 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
     return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
 
 
-def analyze(graph: Graph) -> Analysis:
+def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
+    """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
     layers = tuple(LayerCost(n, n.op.cost(n.input_shapes, n.output_shape)) for n in graph.nodes)
     by_name = {layer.node.name: layer for layer in layers}
     pairs = []
@@ -74,4 +89,5 @@ def analyze(graph: Graph) -> Analysis:
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)
-    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard)
+    bytes_per_element(dtype)  # an unknown dtype fails here, not at the first use of `memory`
+    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, dtype)

@@ -119,6 +119,24 @@ class Text:
         return {"type": "string"}
 
 
+@dataclass(frozen=True)
+class Quantity:
+    """A positive count: an integer, or a string with a decimal unit (`300M`, `3.5M`, `512K`); see quantity.py."""
+
+    def convert(self, value: Any) -> int:
+        from .quantity import QuantityError, parse_quantity
+
+        try:
+            return parse_quantity(value)
+        except QuantityError as error:
+            raise FieldError(str(error)) from None
+
+    def schema(self) -> dict:
+        from .quantity import QUANTITY_PATTERN
+
+        return {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": QUANTITY_PATTERN}]}
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "nothing (null)"

@@ -55,6 +55,15 @@ class Pair:
 
 
 @dataclass(frozen=True)
+class Fused:
+    """The nodes of one copy of a fusable block kind (`Block.fusable`), in order: run as one unit, only
+    the tensors they read from outside and the last node's output need to be materialized."""
+
+    block: str
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Graph:
     model: str
     width_multiplier: float
@@ -62,6 +71,7 @@ class Graph:
     input_shape: Shape
     nodes: tuple[Node, ...]
     pairs: tuple[Pair, ...]
+    fused: tuple[Fused, ...] = ()
 
     @property
     def output(self) -> Node:
@@ -99,6 +109,7 @@ class Builder:
         self.width_multiplier = width_multiplier
         self.nodes: list[Node] = []
         self.pairs: list[Pair] = []
+        self.fused: list[Fused] = []
         self.block = ""
         self.names: set[str] = {INPUT}
 
@@ -162,7 +173,10 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
             for i in range(layer.repeat):
                 name = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 b.block = name
+                start = len(b.nodes)
                 x = layer.build(b, name, x, layer.first_stride if i == 0 else 1)
+                if layer.fusable and len(b.nodes) - start > 1:
+                    b.fused.append(Fused(name, tuple(n.name for n in b.nodes[start:])))
                 index += 1
     if spec.pool:
         b.block = "pool"
@@ -186,4 +200,4 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
         x = b.add(name, Linear(x.shape.channels, spec.classes, True, head.dropout), (x,), None)
     if not b.nodes:
         raise SpecError("the spec has no layers", file=spec.file, line=1, col=1, field="blocks")
-    return Graph(spec.model, alpha, size, Shape(spec.input.channels, size, size), tuple(b.nodes), tuple(b.pairs))
+    return Graph(spec.model, alpha, size, Shape(spec.input.channels, size, size), tuple(b.nodes), tuple(b.pairs), tuple(b.fused))

@@ -1,5 +1,6 @@
 """Renderers of an analysis: rich table, JSON, CSV and markdown. Pure functions; nothing is computed here
-that `cost.py` does not already hold, except shares and human-readable number formatting."""
+that `cost.py` and `memory.py` do not already hold, except shares, bars (a share drawn) and human-readable
+number formatting."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from .cost import Analysis, LayerCost
 from .counts import COUNT_FIELDS, Cost
+from .memory import LayerMemory, TensorSize
 
 SCHEMA_VERSION = 1
 KIND_LABELS = {
@@ -33,11 +35,30 @@ def human(n: int) -> str:
     return str(n)
 
 
+def human_bytes(n: int) -> str:
+    """Decimal units, as the v2 paper's Table 3: 1605632 -> '1.606MB'."""
+    return f"{human(n)}B"
+
+
 def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-def _layer_dict(layer: LayerCost, total: Cost) -> dict[str, Any]:
+BAR_WIDTH = 8
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def bar(part: int, whole: int, width: int = BAR_WIDTH) -> str:
+    """`part / whole` as `width` cells of unicode blocks, in eighths of a cell. Rounded down, except that a
+    nonzero part always shows at least one eighth, so nothing that counts looks like nothing."""
+    if part <= 0 or whole <= 0:
+        return ""
+    eighths = max(1, part * width * 8 // whole)
+    full, rest = divmod(min(eighths, width * 8), 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def _layer_dict(layer: LayerCost, total: Cost, memory: LayerMemory) -> dict[str, Any]:
     node = layer.node
     out: dict[str, Any] = {
         "name": node.name,
@@ -51,7 +72,44 @@ def _layer_dict(layer: LayerCost, total: Cost) -> dict[str, Any]:
     out.update(layer.cost.as_dict())
     out["macs_share"] = round(share(layer.cost.macs, total.macs), 6)
     out["params_share"] = round(share(layer.cost.params, total.params), 6)
+    out["output_elements"] = memory.output_elements
+    out["output_bytes"] = memory.output_bytes
+    out["live_bytes"] = memory.live_bytes
     return out
+
+
+def _tensor_dict(t: TensorSize | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {"name": t.name, "shape": t.shape.as_list(), "elements": t.shape.elements, "bytes": t.bytes}
+
+
+def _memory_totals(a: Analysis) -> dict[str, int]:
+    m = a.memory
+    return {
+        "peak_memory_bytes": m.peak.bytes,
+        "peak_memory_fused_bytes": m.peak_fused.bytes,
+        "largest_tensor_bytes": m.largest.bytes,
+    }
+
+
+def _by_resolution(a: Analysis) -> list[dict[str, Any]]:
+    return [
+        {"height": r.height, "width": r.width, "largest": _tensor_dict(r.largest), "largest_fused": _tensor_dict(r.largest_fused)}
+        for r in a.memory.by_resolution
+    ]
+
+
+def _header(a: Analysis) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": a.graph.model,
+        "alpha": a.graph.width_multiplier,
+        "resolution": a.graph.resolution,
+        "dtype": a.memory.dtype,
+        "input_shape": a.graph.input_shape.as_list(),
+        "output_shape": a.graph.output.output_shape.as_list(),
+    }
 
 
 def _group_dict(name_key: str, groups: dict[str, Cost], total: Cost) -> list[dict[str, Any]]:
@@ -71,15 +129,12 @@ def to_dict(a: Analysis) -> dict[str, Any]:
     totals = t.as_dict()
     totals["standard_macs"] = a.standard.macs
     totals["standard_params"] = a.standard.params
+    totals.update(_memory_totals(a))
+    m = a.memory
     return {
-        "schema_version": SCHEMA_VERSION,
-        "model": a.graph.model,
-        "alpha": a.graph.width_multiplier,
-        "resolution": a.graph.resolution,
-        "input_shape": a.graph.input_shape.as_list(),
-        "output_shape": a.graph.output.output_shape.as_list(),
+        **_header(a),
         "total": totals,
-        "layers": [_layer_dict(layer, t) for layer in a.layers],
+        "layers": [_layer_dict(layer, t, mem) for layer, mem in zip(a.layers, m.layers)],
         "separable": [
             {
                 "depthwise": p.pair.depthwise,
@@ -95,6 +150,13 @@ def to_dict(a: Analysis) -> dict[str, Any]:
         ],
         "by_op": _group_dict("op", a.by_kind(), t),
         "by_block": _group_dict("block", a.by_block(), t),
+        "memory": {
+            "bytes_per_element": m.bytes_per_element,
+            "peak_at": m.peak.at,
+            "peak_fused_at": m.peak_fused.at,
+            "largest_tensor": _tensor_dict(m.largest),
+        },
+        "by_resolution": _by_resolution(a),
     }
 
 
@@ -115,7 +177,7 @@ def render_json(a: Analysis) -> str:
 
 CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "stride", "groups", "macs", "params") + tuple(
     f for f in COUNT_FIELDS if f != "macs"
-) + ("other_ops",)
+) + ("other_ops", "output_elements", "output_bytes", "live_bytes")
 
 
 def render_csv(a: Analysis) -> str:
@@ -123,8 +185,8 @@ def render_csv(a: Analysis) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for layer in a.layers:
-        row = _layer_dict(layer, a.total)
+    for layer, mem in zip(a.layers, a.memory.layers):
+        row = _layer_dict(layer, a.total, mem)
         row["input_shape"] = str(layer.node.input_shape)
         row["output_shape"] = str(layer.node.output_shape)
         writer.writerow(row.get(c, "") for c in CSV_COLUMNS)
@@ -159,9 +221,16 @@ def _rows(a: Analysis) -> list[list[str]]:
             human(layer.cost.macs),
             human(layer.cost.params),
             _percent(layer.cost.macs, t.macs),
+            human_bytes(mem.output_bytes),
         ]
-        for layer in a.layers
+        for layer, mem in zip(a.layers, a.memory.layers)
     ]
+
+
+def _bars(a: Analysis) -> list[tuple[str, str]]:
+    """Per layer: MACs against the costliest layer's, output bytes against the largest output's."""
+    macs, out = a.max_layer_macs, a.memory.max_output_bytes
+    return [(bar(layer.cost.macs, macs), bar(mem.output_bytes, out)) for layer, mem in zip(a.layers, a.memory.layers)]
 
 
 def _kind_rows(a: Analysis) -> list[list[str]]:
@@ -190,10 +259,25 @@ def _summary_lines(a: Analysis) -> list[str]:
             f"{human(s.params)} params ({s.params / t.params:.1f}x); "
             f"separable pairs cost {sum(p.cost.macs for p in a.pairs) / sum(p.standard.macs for p in a.pairs):.3f} of standard"
         )
+    lines.append(_memory_line(a))
     return lines
 
 
-LAYER_HEADERS = ("layer", "op", "input -> output", "k/s/g", "MACs", "params", "MACs %")
+def _memory_line(a: Analysis) -> str:
+    m = a.memory
+    line = (
+        f"activation memory ({m.dtype}, {m.bytes_per_element} B/element): peak {m.peak.bytes:,} bytes "
+        f"({human_bytes(m.peak.bytes)}) live at {m.peak.at}"
+    )
+    if a.graph.fused:
+        line += (
+            f"; {m.peak_fused.bytes:,} ({human_bytes(m.peak_fused.bytes)}) at {m.peak_fused.at} with fused bottlenecks "
+            "(v2 paper, Section 5)"
+        )
+    return line + f"; largest tensor {m.largest.shape} ({m.largest.name}) {m.largest.bytes:,} bytes"
+
+
+LAYER_HEADERS = ("layer", "op", "input -> output", "k/s/g", "MACs", "params", "MACs %", "output")
 GROUP_HEADERS = ("MACs", "MACs %", "params", "params %")
 
 
@@ -205,7 +289,7 @@ def render_markdown(a: Analysis) -> str:
 
     t = a.total
     lines = [f"## {_title(a)}", ""]
-    rows = _rows(a) + [["**total**", "", "", "", f"**{human(t.macs)}**", f"**{human(t.params)}**", "100.0%"]]
+    rows = _rows(a) + [["**total**", "", "", "", f"**{human(t.macs)}**", f"**{human(t.params)}**", "100.0%", ""]]
     lines += table(LAYER_HEADERS, rows) + [""]
     lines += ["### By op kind", ""] + table(("op",) + GROUP_HEADERS, _kind_rows(a)) + [""]
     lines += ["### By block", ""] + table(("block",) + GROUP_HEADERS, _block_rows(a)) + [""]
@@ -220,12 +304,15 @@ def render_table(a: Analysis, console: Any) -> None:
 
     t = a.total
     layers = Table(title=_title(a), box=box.SIMPLE_HEAD, show_footer=True, title_style="bold")
-    footers = ("total", "", "", "", human(t.macs), human(t.params), "100.0%")
+    footers = ("total", "", "", "", human(t.macs), human(t.params), "100.0%", "")
     for i, (header, footer) in enumerate(zip(LAYER_HEADERS, footers)):
         numeric = i >= 4
         layers.add_column(header, footer=footer, justify="right" if numeric else "left", no_wrap=True)
-    for row in _rows(a):
-        layers.add_row(*row)
+        if header == "MACs %":
+            layers.add_column("MACs bar", no_wrap=True)
+    layers.add_column("mem bar", no_wrap=True)
+    for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a)):
+        layers.add_row(*row[:7], macs_bar, *row[7:], memory_bar)
     console.print(layers)
     for title, key, rows in (("by op kind (v1 paper, Table 2)", "op", _kind_rows(a)), ("by block", "block", _block_rows(a))):
         table = Table(title=title, box=box.SIMPLE_HEAD, title_style="bold")
@@ -240,3 +327,83 @@ def render_table(a: Analysis, console: Any) -> None:
 
 
 RENDERERS = {"json": render_json, "csv": render_csv, "markdown": render_markdown}
+
+
+# The by-resolution view (`mbcost analyze --by resolution`): v2 paper, Table 3.
+
+RESOLUTION_HEADERS = ("size", "largest tensor", "made by", "bytes", "fused: largest materialized", "made by", "bytes")
+
+
+def _resolution_rows(a: Analysis) -> list[list[str]]:
+    rows = []
+    for r in a.memory.by_resolution:
+        fused = r.largest_fused
+        rows.append(
+            [
+                f"{r.height}x{r.width}",
+                str(r.largest.shape),
+                r.largest.name,
+                f"{r.largest.bytes:,}",
+                str(fused.shape) if fused else "-",
+                fused.name if fused else "-",
+                f"{fused.bytes:,}" if fused else "-",
+            ]
+        )
+    return rows
+
+
+def _resolution_title(a: Analysis) -> str:
+    return f"{_title(a)}  {a.memory.dtype}: largest activation tensor per spatial size (v2 paper, Table 3)"
+
+
+def resolution_to_dict(a: Analysis) -> dict[str, Any]:
+    """The by-resolution JSON: the report's header, the memory totals and `by_resolution`, with the same
+    keys as in the full report."""
+    return {**_header(a), "total": _memory_totals(a), "by_resolution": _by_resolution(a)}
+
+
+def render_resolution_json(a: Analysis) -> str:
+    return json.dumps(resolution_to_dict(a), indent=2) + "\n"
+
+
+RESOLUTION_CSV_COLUMNS = (
+    "height", "width", "largest_name", "largest_shape", "largest_bytes", "fused_name", "fused_shape", "fused_bytes"
+)
+
+
+def render_resolution_csv(a: Analysis) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(RESOLUTION_CSV_COLUMNS)
+    for r in a.memory.by_resolution:
+        fused = r.largest_fused
+        writer.writerow(
+            [r.height, r.width, r.largest.name, str(r.largest.shape), r.largest.bytes]
+            + ([fused.name, str(fused.shape), fused.bytes] if fused else ["", "", ""])
+        )
+    return buffer.getvalue()
+
+
+def render_resolution_markdown(a: Analysis) -> str:
+    lines = [f"## {_resolution_title(a)}", ""]
+    lines.append("| " + " | ".join(RESOLUTION_HEADERS) + " |")
+    lines.append("|" + "|".join("---" for _ in RESOLUTION_HEADERS) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in _resolution_rows(a)]
+    lines += ["", f"- {_memory_line(a)}"]
+    return "\n".join(lines) + "\n"
+
+
+def render_resolution_table(a: Analysis, console: Any) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=_resolution_title(a), box=box.SIMPLE_HEAD, title_style="bold")
+    for header in RESOLUTION_HEADERS:
+        table.add_column(header, justify="right" if header == "bytes" else "left", no_wrap=True)
+    for row in _resolution_rows(a):
+        table.add_row(*row)
+    console.print(table)
+    console.print(_memory_line(a), highlight=False)
+
+
+RESOLUTION_RENDERERS = {"json": render_resolution_json, "csv": render_resolution_csv, "markdown": render_resolution_markdown}

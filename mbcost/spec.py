@@ -14,7 +14,7 @@ from typing import Any
 from . import limits
 from .blocks import BLOCKS, Block
 from .errors import SpecError, did_you_mean
-from .fieldtypes import REQUIRED, Choice, FieldError, Int, Number, Text, spec_field
+from .fieldtypes import REQUIRED, Choice, FieldError, Int, Number, Quantity, Text, spec_field
 from .ops import activation_names, norm_names
 from .scaling import ROUNDING, SCALING_MODES
 from .source import Located, parse_yaml, read_text
@@ -77,6 +77,20 @@ class Classifier:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Budget:
+    """Limits kept next to the model, enforced by `mbcost check` (and marked by `mbcost sweep`)."""
+
+    max_macs: int | None = spec_field(Quantity(), None, "most multiply-accumulates allowed, e.g. 300M")
+    max_params: int | None = spec_field(Quantity(), None, "most parameters allowed, e.g. 3.5M")
+    line: int = 0
+    col: int = 0
+    field_lines: tuple[tuple[str, int], ...] = ()  # (field, line) of each limit, for CI annotations
+
+    def line_of(self, field: str) -> int:
+        return dict(self.field_lines).get(field, self.line)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Spec:
     """A whole model, as written; `graph.build_graph` applies alpha and resolution."""
 
@@ -96,6 +110,7 @@ class Spec:
     head: tuple[Block, ...] = spec_field(Layers(single=True), (), "layers after the body, named head")
     pool: str | None = spec_field(Choice(lambda: ("average",), "pooling"), None, "global pooling before the classifier")
     classifier: Classifier | None = spec_field(Record(Classifier), None, "fully connected layer to `classes`, with bias (and optionally a hidden layer)")
+    budget: Budget | None = spec_field(Record(Budget), None, "limits on MACs and params, checked by `mbcost check`")
     # Not read from YAML:
     model: str = ""
     file: str = ""
@@ -138,8 +153,11 @@ def parse_record(cls: type, loc: Located, path: str, file: str) -> Any:
     for f in fields.values():
         if f.name not in values and f.default is REQUIRED:
             raise _fail(file, loc, f"{path}.{f.name}" if path else f.name, "missing required field")
-    if "line" in {f.name for f in dataclasses.fields(cls)}:
+    names = {f.name for f in dataclasses.fields(cls)}
+    if "line" in names:
         values.update(line=loc.line, col=loc.col)
+    if "field_lines" in names:
+        values["field_lines"] = tuple((key, loc.keys[key][0]) for key in values if key in loc.keys)
     return cls(**values)
 
 

@@ -351,3 +351,14 @@ def test_v3_analysis_does_not_import_torch():
     code = "import sys; from mbcost import analyze_spec; analyze_spec('mobilenet_v3_large'); print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_fused_groups_skip_squeeze_excite_blocks():
+    # A bottleneck with SE cannot run in channel slices (its gates need every channel's pooled depthwise
+    # output first), so only Table 1's rows without SE are fused: 0, 1, 2, 6, 7, 8, 9 (row 0 has no expand
+    # conv but still depthwise + project + add).
+    from mbcost import build_graph, load
+
+    graph = build_graph(load("mobilenet_v3_large"))
+    assert [group.block for group in graph.fused] == [f"blocks.{i}" for i in (0, 1, 2, 6, 7, 8, 9)]
+    assert [g.block for g in build_graph(load("mobilenet_v3_small")).fused] == ["blocks.1", "blocks.2"]

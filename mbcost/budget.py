@@ -1,0 +1,185 @@
+"""Budgets: upper limits on a model's MACs and params, from the spec's `budget:` section, the command
+line, or a baseline report plus an allowed growth (a ratchet); and the outcome of checking a model."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from .cost import Analysis
+from .errors import SpecError
+from .quantity import show_percent
+from .source import read_text
+from .spec import Spec
+
+METRICS = ("macs", "params")
+LABELS = {"macs": "MACs", "params": "params"}
+
+
+@dataclass(frozen=True)
+class Limit:
+    metric: str  # "macs" or "params"
+    limit: int
+    source: str  # where it came from, e.g. "budget.max_macs", "--max-params", "baseline base.json +2%"
+    line: int  # spec line for annotations: the budget field, else the block costing most
+
+
+@dataclass(frozen=True)
+class Outcome:
+    limit: Limit
+    actual: int
+
+    @property
+    def ok(self) -> bool:
+        return self.actual <= self.limit.limit
+
+    @property
+    def excess(self) -> int:
+        """How far over the limit (negative: headroom)."""
+        return self.actual - self.limit.limit
+
+    @property
+    def used(self) -> float:
+        """actual / limit: above 1 is over budget."""
+        return self.actual / self.limit.limit
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The totals of a report written earlier by `mbcost analyze --format json`."""
+
+    file: str
+    model: str
+    alpha: float
+    resolution: int
+    macs: int
+    params: int
+
+
+@dataclass(frozen=True)
+class Costliest:
+    metric: str
+    block: str
+    line: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Check:
+    """One spec checked against its limits."""
+
+    file: str
+    model: str
+    alpha: float
+    resolution: int
+    macs: int
+    params: int
+    outcomes: tuple[Outcome, ...]
+    costliest: tuple[Costliest, ...]  # one per metric
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    def costliest_for(self, metric: str) -> Costliest:
+        return next(c for c in self.costliest if c.metric == metric)
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read and validate a JSON report of `mbcost analyze --format json` (schema_version 1)."""
+    file = str(path)
+    text = read_text(path)
+
+    def bad(message: str, line: int = 0, col: int = 0) -> SpecError:
+        return SpecError(f"{message}; expected a report written by `mbcost analyze SPEC --format json`", file=file, line=line, col=col, field="--baseline")
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise bad(f"not JSON ({error.msg})", error.lineno, error.colno) from None
+    except RecursionError:
+        raise bad("JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise bad("not a JSON object")
+    if data.get("schema_version") != 1:
+        raise bad(f"schema_version is {data.get('schema_version')!r}, not 1")
+    total = data.get("total")
+    if not isinstance(total, dict):
+        raise bad("no `total` object")
+    counts = {}
+    for metric in METRICS:
+        value = total.get(metric)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise bad(f"total.{metric} is {value!r}, not a positive integer")
+        counts[metric] = value
+    model, alpha, resolution = data.get("model"), data.get("alpha"), data.get("resolution")
+    if not isinstance(model, str) or not model:
+        raise bad("no `model` name")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha):
+        raise bad(f"alpha is {alpha!r}, not a number")
+    if isinstance(resolution, bool) or not isinstance(resolution, int):
+        raise bad(f"resolution is {resolution!r}, not an integer")
+    return Baseline(file, model, float(alpha), resolution, counts["macs"], counts["params"])
+
+
+def costliest(spec: Spec, analysis: Analysis, metric: str) -> Costliest:
+    """The block spending most of `metric`, with its spec line (the classifier's is its `classifier:` key)."""
+    groups = analysis.by_block()
+    block = max(groups, key=lambda name: getattr(groups[name], metric))
+    line = next(layer.node.line for layer in analysis.layers if layer.node.block == block)
+    if not line and block == "classifier" and spec.classifier is not None:
+        line = spec.classifier.line
+    return Costliest(metric, block, line or 1, getattr(groups[block], metric))
+
+
+def gather_limits(
+    spec: Spec,
+    analysis: Analysis,
+    max_macs: int | None = None,
+    max_params: int | None = None,
+    baseline: Baseline | None = None,
+    max_growth: Fraction = Fraction(0),
+) -> tuple[Limit, ...]:
+    """The limits that apply: command-line budgets replace the spec's, field by field; a baseline adds a
+    growth limit on both metrics."""
+    given = {"macs": max_macs, "params": max_params}
+    limits = []
+    for metric in METRICS:
+        field = f"max_{metric}"
+        if given[metric] is not None:
+            limits.append(Limit(metric, given[metric], f"--max-{metric}", costliest(spec, analysis, metric).line))
+        elif spec.budget is not None and getattr(spec.budget, field) is not None:
+            limits.append(Limit(metric, getattr(spec.budget, field), f"budget.{field}", spec.budget.line_of(field)))
+    if baseline is not None:
+        if baseline.model != spec.model:
+            raise SpecError(
+                f"is a report of '{baseline.model}', not of '{spec.model}'; write a new one with `mbcost analyze {spec.file} --format json`",
+                file=baseline.file,
+                field="--baseline",
+            )
+        for metric in METRICS:
+            base = getattr(baseline, metric)
+            # actual <= base * (1 + growth)  <=>  actual <= floor(base * (1 + growth)), actual being an integer.
+            allowed = math.floor(base * (1 + max_growth))
+            source = f"baseline {baseline.file} ({base:,}) +{show_percent(max_growth)}"
+            limits.append(Limit(metric, allowed, source, costliest(spec, analysis, metric).line))
+    return tuple(limits)
+
+
+def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...]) -> Check:
+    totals = {"macs": analysis.total.macs, "params": analysis.total.params}
+    g = analysis.graph
+    return Check(
+        file=spec.file,
+        model=spec.model,
+        alpha=g.width_multiplier,
+        resolution=g.resolution,
+        macs=totals["macs"],
+        params=totals["params"],
+        outcomes=tuple(Outcome(limit, totals[limit.metric]) for limit in limits),
+        costliest=tuple(costliest(spec, analysis, metric) for metric in METRICS),
+    )
+
