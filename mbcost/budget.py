@@ -15,8 +15,9 @@ from .quantity import show_percent
 from .source import read_text
 from .spec import Spec
 
-METRICS = ("macs", "params")
-LABELS = {"macs": "MACs", "params": "params"}
+METRICS = ("macs", "params", "memory")
+BASELINE_METRICS = ("macs", "params")  # what a baseline report ratchets
+LABELS = {"macs": "MACs", "params": "params", "memory": "memory bytes"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Check:
     resolution: int
     macs: int
     params: int
+    memory: int  # peak live activation bytes (fused when `fused`)
+    fused: bool
     outcomes: tuple[Outcome, ...]
     costliest: tuple[Costliest, ...]  # one per metric
 
@@ -110,7 +113,7 @@ def load_baseline(path: Path) -> Baseline:
     if not isinstance(total, dict):
         raise bad("no `total` object")
     counts = {}
-    for metric in METRICS:
+    for metric in BASELINE_METRICS:
         value = total.get(metric)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise bad(f"total.{metric} is {value!r}, not a positive integer")
@@ -125,14 +128,26 @@ def load_baseline(path: Path) -> Baseline:
     return Baseline(file, model, float(alpha), resolution, counts["macs"], counts["params"])
 
 
-def costliest(spec: Spec, analysis: Analysis, metric: str) -> Costliest:
-    """The block spending most of `metric`, with its spec line (the classifier's is its `classifier:` key)."""
-    groups = analysis.by_block()
-    block = max(groups, key=lambda name: getattr(groups[name], metric))
-    line = next(layer.node.line for layer in analysis.layers if layer.node.block == block)
+def peak_memory(analysis: Analysis, fused: bool):
+    """The peak a memory budget gates on: node by node, or with bottlenecks fused."""
+    return analysis.memory.peak_fused if fused else analysis.memory.peak
+
+
+def costliest(spec: Spec, analysis: Analysis, metric: str, fused: bool = False) -> Costliest:
+    """The block spending most of `metric` (for memory: the block where live memory peaks), with its spec
+    line (the classifier's is its `classifier:` key)."""
+    if metric == "memory":
+        peak = peak_memory(analysis, fused)
+        block = next((layer.node.block for layer in analysis.layers if peak.at in (layer.node.name, layer.node.block)), peak.at)
+        amount = peak.bytes
+    else:
+        groups = analysis.by_block()
+        block = max(groups, key=lambda name: getattr(groups[name], metric))
+        amount = getattr(groups[block], metric)
+    line = next((layer.node.line for layer in analysis.layers if layer.node.block == block), 0)
     if not line and block == "classifier" and spec.classifier is not None:
         line = spec.classifier.line
-    return Costliest(metric, block, line or 1, getattr(groups[block], metric))
+    return Costliest(metric, block, line or 1, amount)
 
 
 def gather_limits(
@@ -142,15 +157,17 @@ def gather_limits(
     max_params: int | None = None,
     baseline: Baseline | None = None,
     max_growth: Fraction = Fraction(0),
+    max_memory: int | None = None,
+    fused: bool = False,
 ) -> tuple[Limit, ...]:
     """The limits that apply: command-line budgets replace the spec's, field by field; a baseline adds a
-    growth limit on both metrics."""
-    given = {"macs": max_macs, "params": max_params}
+    growth limit on MACs and params."""
+    given = {"macs": max_macs, "params": max_params, "memory": max_memory}
     limits = []
     for metric in METRICS:
         field = f"max_{metric}"
         if given[metric] is not None:
-            limits.append(Limit(metric, given[metric], f"--max-{metric}", costliest(spec, analysis, metric).line))
+            limits.append(Limit(metric, given[metric], f"--max-{metric}", costliest(spec, analysis, metric, fused).line))
         elif spec.budget is not None and getattr(spec.budget, field) is not None:
             limits.append(Limit(metric, getattr(spec.budget, field), f"budget.{field}", spec.budget.line_of(field)))
     if baseline is not None:
@@ -160,7 +177,7 @@ def gather_limits(
                 file=baseline.file,
                 field="--baseline",
             )
-        for metric in METRICS:
+        for metric in BASELINE_METRICS:
             base = getattr(baseline, metric)
             # actual <= base * (1 + growth)  <=>  actual <= floor(base * (1 + growth)), actual being an integer.
             allowed = math.floor(base * (1 + max_growth))
@@ -169,8 +186,9 @@ def gather_limits(
     return tuple(limits)
 
 
-def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...]) -> Check:
-    totals = {"macs": analysis.total.macs, "params": analysis.total.params}
+def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool = False) -> Check:
+    memory = peak_memory(analysis, fused).bytes if any(limit.metric == "memory" for limit in limits) else 0
+    totals = {"macs": analysis.total.macs, "params": analysis.total.params, "memory": memory}
     g = analysis.graph
     return Check(
         file=spec.file,
@@ -179,7 +197,9 @@ def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...]) -> Check:
         resolution=g.resolution,
         macs=totals["macs"],
         params=totals["params"],
+        memory=memory,
+        fused=fused,
         outcomes=tuple(Outcome(limit, totals[limit.metric]) for limit in limits),
-        costliest=tuple(costliest(spec, analysis, metric) for metric in METRICS),
+        costliest=tuple(costliest(spec, analysis, metric, fused) for metric in METRICS if metric != "memory" or memory),
     )
 

@@ -277,16 +277,17 @@ def list_specs() -> int:
 @click.argument("b", metavar="B")
 @alpha_option
 @resolution_option
+@dtype_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @output_option
-def compare(a: str, b: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
+def compare(a: str, b: str, alpha: float | None, resolution: int | None, dtype: str, fmt: str, output: Path | None) -> int:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
     --alpha and --resolution apply to a side without its own settings."""
     from . import report_compare
     from .compare import compare_targets, parse_target
 
-    result = compare_targets(parse_target(a), parse_target(b), alpha, resolution)
+    result = compare_targets(parse_target(a), parse_target(b), alpha, resolution, dtype)
     if fmt == "table":
         emit_rich(lambda c: report_compare.render_table(result, c), output)
     else:
@@ -331,6 +332,9 @@ CHECK_FORMATS = ("table", "json", "markdown", "github")
 @alpha_option
 @resolution_option
 @budget_options
+@click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
+@click.option("--fused/--unfused", default=None, help="Gate memory on the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
+@click.option("--dtype", type=click.Choice(("fp32", "fp16", "int8")), default=None, help="Activation type for --max-memory  [default: the spec's budget.dtype, else fp32]")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
 @click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="table", show_default=True)
@@ -341,6 +345,9 @@ def check(
     resolution: int | None,
     max_macs: int | None,
     max_params: int | None,
+    max_memory: int | None,
+    fused: bool | None,
+    dtype: str | None,
     baseline: Path | None,
     max_growth: Any,
     fmt: str,
@@ -362,14 +369,18 @@ def check(
     checks = []
     for name in specs:  # everything is loaded and validated before anything is printed
         spec = load(name)
-        result = run(build_graph(spec, alpha, resolution))
-        limits = budget.gather_limits(spec, result, max_macs, max_params, base, max_growth or Fraction(0))
+        spec_budget = spec.budget
+        fuse = fused if fused is not None else bool(spec_budget and spec_budget.fused)
+        result = run(build_graph(spec, alpha, resolution), dtype or (spec_budget and spec_budget.dtype) or "fp32")
+        limits = budget.gather_limits(
+            spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse
+        )
         if not limits:
             raise SpecError(
-                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --baseline given",
+                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --max-memory, --baseline given",
                 file=spec.file,
             )
-        checks.append(budget.check(spec, result, limits))
+        checks.append(budget.check(spec, result, limits, fuse))
     checks = tuple(checks)
     if fmt == "table":
         emit_rich(lambda c: report_check.render_table(checks, c), output)

@@ -78,12 +78,39 @@ class StageRow(Row):
 
 
 @dataclass(frozen=True)
+class Amount:
+    """One integer on both sides (activation memory in bytes); delta B - A."""
+
+    name: str
+    a: int
+    b: int
+
+    @property
+    def delta(self) -> int:
+        return self.b - self.a
+
+    @property
+    def relative(self) -> float | None:
+        return self.delta / self.a if self.a else None
+
+
+@dataclass(frozen=True)
 class Comparison:
     a: Side
     b: Side
     total: Row
     by_kind: tuple[Row, ...]
     by_stage: tuple[StageRow, ...]
+    memory: tuple[Amount, ...] = ()  # peak, fused peak, largest tensor, at the analyses' dtype
+
+
+def memory_rows(a: Analysis, b: Analysis) -> tuple[Amount, ...]:
+    ma, mb = a.memory, b.memory
+    return (
+        Amount("peak_memory_bytes", ma.peak.bytes, mb.peak.bytes),
+        Amount("peak_memory_fused_bytes", ma.peak_fused.bytes, mb.peak_fused.bytes),
+        Amount("largest_tensor_bytes", ma.largest.bytes, mb.largest.bytes),
+    )
 
 
 def stages(analysis: Analysis) -> dict[int, tuple[int, Cost]]:
@@ -115,7 +142,8 @@ def compare(a: Side, b: Side) -> Comparison:
         else:
             name = f"{size_a} | {size_b}"  # one stage at two input resolutions
         by_stage.append(StageRow(name, cost_a, cost_b, size_a, size_b))
-    return Comparison(a, b, Row("total", a.analysis.total, b.analysis.total), by_kind, tuple(by_stage))
+    total_row = Row("total", a.analysis.total, b.analysis.total)
+    return Comparison(a, b, total_row, by_kind, tuple(by_stage), memory_rows(a.analysis, b.analysis))
 
 
 def labels(a: tuple[str, str, float, int], b: tuple[str, str, float, int]) -> tuple[str, str]:
@@ -130,7 +158,9 @@ def labels(a: tuple[str, str, float, int], b: tuple[str, str, float, int]) -> tu
     return label_a, label_b
 
 
-def compare_targets(a: Target, b: Target, alpha: float | None = None, resolution: int | None = None) -> Comparison:
+def compare_targets(
+    a: Target, b: Target, alpha: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+) -> Comparison:
     """Load, expand and cost both targets; a target's own settings win over `alpha` and `resolution`."""
     from . import load
     from .cost import analyze
@@ -141,7 +171,7 @@ def compare_targets(a: Target, b: Target, alpha: float | None = None, resolution
         spec = load(target.spec)
         width = target.alpha if target.alpha is not None else alpha
         size = target.resolution if target.resolution is not None else resolution
-        results.append((spec, analyze(build_graph(spec, width, size))))
+        results.append((spec, analyze(build_graph(spec, width, size), dtype)))
     keys = [(spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results]
     label_a, label_b = labels(keys[0], keys[1])
     (spec_a, result_a), (spec_b, result_b) = results

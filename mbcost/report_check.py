@@ -23,6 +23,8 @@ def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:
                 "resolution": c.resolution,
                 "macs": c.macs,
                 "params": c.params,
+                "memory_bytes": c.memory,
+                "fused": c.fused,
                 "ok": c.ok,
                 "limits": [
                     {

@@ -11,7 +11,13 @@ from typing import Any
 from .compare import METRICS, Comparison, Row, Side, StageRow
 from .report import KIND_LABELS, human
 
-LABELS = {"macs": "MACs", "params": "params"}
+LABELS = {
+    "macs": "MACs",
+    "params": "params",
+    "peak_memory_bytes": "peak memory (B)",
+    "peak_memory_fused_bytes": "peak memory, fused (B)",
+    "largest_tensor_bytes": "largest tensor (B)",
+}
 
 
 def _side(s: Side) -> dict[str, Any]:
@@ -46,6 +52,8 @@ def to_dict(c: Comparison) -> dict[str, Any]:
         "total": total,
         "by_op": [_row_dict("op", row) for row in c.by_kind],
         "by_stage": [_row_dict("stage", row) for row in c.by_stage],
+        "dtype": c.a.analysis.dtype,
+        "memory": {m.name: {"a": m.a, "b": m.b, "delta": m.delta, "relative": _relative(m.relative)} for m in c.memory},
     }
 
 
@@ -64,6 +72,8 @@ def render_csv(c: Comparison) -> str:
             for m in METRICS:
                 relative = row.relative(m)
                 writer.writerow((section, row.name, m, getattr(row.a, m), getattr(row.b, m), row.delta(m), "" if relative is None else round(relative, 6)))
+    for m in c.memory:
+        writer.writerow(("memory", c.a.analysis.dtype, m.name, m.a, m.b, m.delta, "" if m.relative is None else round(m.relative, 6)))
     return buffer.getvalue()
 
 
@@ -94,6 +104,8 @@ def _kind(name: str) -> str:
 
 def _sections(c: Comparison) -> list[tuple[str, str, list[list[str]]]]:
     totals = [[LABELS[m], f"{getattr(c.total.a, m):,}", f"{getattr(c.total.b, m):,}", f"{c.total.delta(m):+,}", _percent(c.total.relative(m))] for m in METRICS]
+    dtype = c.a.analysis.dtype
+    totals += [[f"{LABELS[m.name]} {dtype}", f"{m.a:,}", f"{m.b:,}", f"{m.delta:+,}", _percent(m.relative)] for m in c.memory]
     kinds = [[_kind(r.name)] + _cells(r) for r in c.by_kind if not (r.a.macs == r.b.macs == r.a.params == r.b.params == 0)]
     stage_rows = [[r.name] + _cells(r) for r in c.by_stage]
     return [("totals", "", totals), ("by op kind", "op", kinds), ("by stage (output size)", "stage", stage_rows)]
