@@ -9,7 +9,7 @@ from .graph import Graph, build_graph
 from .spec import Spec, load_spec
 
 __version__ = "0.1.0"
-__all__ = ["Analysis", "Graph", "Spec", "analyze", "build_graph", "load_spec", "load", "analyze_spec"]
+__all__ = ["Analysis", "Graph", "Spec", "analyze", "build_graph", "load_spec", "load", "analyze_spec", "build_module"]
 
 
 def load(spec: str | Path | Spec) -> Spec:
@@ -27,3 +27,11 @@ def analyze_spec(
 ) -> Analysis:
     """Load, expand and cost a spec in one call (activation memory at `dtype`)."""
     return analyze(build_graph(load(spec), alpha, resolution), dtype)
+
+
+def build_module(spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None):
+    """The spec as a trainable `torch.nn.Module` (a `mbcost.torch_build.GraphModule`), built from the same
+    graph the cost model counts: one submodule per node, named like the node. Imports torch."""
+    from .torch_build import build  # lazily: the analysis path never imports torch
+
+    return build(build_graph(load(spec), alpha, resolution))

@@ -389,5 +389,32 @@ def check(
     return EXIT_OK if all(c.ok for c in checks) else EXIT_FINDING
 
 
+@cli.command()
+@spec_argument
+@alpha_option
+@resolution_option
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@output_option
+def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
+    """Prove SPEC's counts: build it as PyTorch modules (meta device, no memory) and compare every
+    layer's measured params and MACs with the analytic ones. Exit 1 when anything differs."""
+    from . import verify_report
+    from .errors import TorchMissing
+    from .graph import build_graph
+
+    graph = build_graph(load(spec), alpha, resolution)
+    try:
+        from .verify import verify as run
+    except TorchMissing as error:
+        click.echo(f"mbcost: error: {error}", err=True)
+        return EXIT_BAD_INPUT
+    result = run(graph)
+    if fmt == "table":
+        emit_rich(lambda c: verify_report.render_table(result, c), output)
+    else:
+        write_output(verify_report.RENDERERS[fmt](result), output)
+    return EXIT_OK if result.ok else EXIT_FINDING
+
+
 def main() -> None:
     cli.main(prog_name="mbcost")

@@ -29,3 +29,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A " (did you mean 'x'?)" suffix naming the closest choice, or "" when nothing is close."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class TorchMissing(ImportError):
+    """PyTorch is not installed; only `build_module` and `mbcost verify` need it."""
+
+    def __init__(self) -> None:
+        super().__init__("this needs PyTorch, which is not installed: pip install 'mbcost[torch]'")

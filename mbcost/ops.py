@@ -80,6 +80,14 @@ class Op:
     def torch_module(self, nn: Any) -> Any:
         raise NotImplementedError
 
+    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
+        """Run this node's torch module on its input tensors (in the order of the node's inputs)."""
+        return module(*inputs)
+
+    def torch_shape(self, shape: Shape) -> tuple[int, ...]:
+        """The per-sample shape of the torch tensor this op outputs, given the graph's shape."""
+        return tuple(shape.as_list())
+
 
 def _norm_act_cost(channels: int, elements: int, norm: str, activation: str) -> dict[str, int]:
     out = {"activation_ops": ACTIVATIONS[activation].ops_per_element * elements}
@@ -214,6 +222,9 @@ class Linear(Op):
             parts.append(("act", getattr(nn, torch_class)()))
         return nn.Sequential(OrderedDict(parts))
 
+    def torch_shape(self, shape: Shape) -> tuple[int, ...]:
+        return (shape.channels,)  # flattened: the network's output is [batch, classes]
+
 
 @register
 @dataclass(frozen=True)
@@ -293,5 +304,10 @@ class Add(Op):
         return Cost(add_ops=output.elements)
 
     def torch_module(self, nn: Any) -> Any:
-        # The graph module sums a node's inputs; the add itself has no parameters.
+        # The add has no parameters; `torch_apply` sums the inputs and passes the sum through, so
+        # forward hooks on `blocks.N.add` see the residual sum.
         return nn.Identity()
+
+    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
+        a, b = inputs
+        return module(a + b)

@@ -1,0 +1,110 @@
+"""Hypothesis strategies for random valid specs, drawn from the registries (every block kind in BLOCKS,
+every field of each kind by its declared field type, every activation, norm, scaling mode and rounding
+rule), so a new block kind or option is generated without editing this file."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from hypothesis import strategies as st
+
+from mbcost import build_graph
+from mbcost.blocks import BLOCKS
+from mbcost.fieldtypes import REQUIRED, Bool, Choice, Int, Number
+from mbcost.ops import ACTIVATIONS, NORMS
+from mbcost.scaling import ROUNDING
+from mbcost.spec import Classifier, Defaults, Input, Spec, spec_fields
+
+# Fields whose generic range would be too wide for a fast test, or too narrow to be interesting.
+BY_NAME = {
+    "kernel": st.sampled_from([1, 3, 5, 7]),
+    "stride": st.sampled_from([1, 2]),
+    "repeat": st.integers(1, 3),
+    "channels": st.integers(1, 40),
+    "expansion": st.one_of(st.integers(1, 8).map(float), st.floats(1.0, 8.0, allow_nan=False)),
+}
+ALPHAS = st.one_of(st.sampled_from([0.25, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4]), st.floats(0.1, 2.0, allow_nan=False))
+
+
+def field_strategy(name: str, kind) -> st.SearchStrategy:
+    """Values of a spec field, from its name (above) or else from its declared type."""
+    if name in BY_NAME:
+        return BY_NAME[name]
+    if isinstance(kind, Choice):
+        return st.sampled_from(kind.options())
+    if isinstance(kind, Bool):
+        return st.booleans()
+    if isinstance(kind, Int):
+        values = st.integers(kind.minimum, kind.minimum + 8)
+        return values.filter(lambda v: v % 2) if kind.odd else values
+    if isinstance(kind, Number):
+        return st.floats(max(kind.above, 0.0) + 0.5, max(kind.above, 0.0) + 4.0, allow_nan=False)
+    raise AssertionError(f"no strategy for field {name!r} of type {type(kind).__name__}: add one")
+
+
+@st.composite
+def block_fields(draw, cls) -> dict:
+    """A random subset of the kind's fields (required ones always), each with a random value;
+    `groups` is left to `specs`, which knows the channel counts."""
+    values = {}
+    for f in spec_fields(cls):
+        if f.name == "groups":
+            continue
+        if f.default is REQUIRED or draw(st.booleans()):
+            values[f.name] = draw(field_strategy(f.name, f.metadata["kind"]))
+    return values
+
+
+def _channels(spec: Spec, alpha: float, resolution: int) -> tuple[int, int]:
+    """(channels, spatial size) of the output of `spec` so far."""
+    if not (spec.stem or spec.blocks or spec.head):
+        return spec.input.channels, resolution
+    out = build_graph(spec, alpha, resolution).output.output_shape
+    return out.channels, out.height
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+@st.composite
+def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, float, int]:
+    """(spec, alpha, resolution) that `build_graph` accepts."""
+    alpha = draw(ALPHAS)
+    resolution = draw(st.integers(1, max_resolution))
+    spec = Spec(
+        input=Input(channels=draw(st.integers(1, 4)), resolution=resolution),
+        classes=draw(st.integers(1, 12)),
+        width_multiplier=alpha,
+        rounding=draw(st.sampled_from(sorted(ROUNDING))),
+        divisor=draw(st.sampled_from([1, 2, 4, 8])),
+        defaults=Defaults(norm=draw(st.sampled_from(NORMS)), activation=draw(st.sampled_from(sorted(ACTIVATIONS)))),
+        model="random",
+        file="<hypothesis>",
+    )
+    layers = []
+    for _ in range(draw(st.integers(1, max_layers))):
+        cls = BLOCKS[draw(st.sampled_from(sorted(BLOCKS)))]
+        values = draw(block_fields(cls))
+        names = {f.name for f in spec_fields(cls)}
+        before, _ = _channels(dataclasses.replace(spec, blocks=tuple(layers)), alpha, resolution)
+        if values.get("residual") is True:
+            # A forced shortcut needs stride 1 and equal channels: keep the channels as they are.
+            values.update(stride=1, scaling="none", channels=before)
+        block = cls(**values)
+        if "groups" in names and draw(st.booleans()):
+            # groups must divide the input and output channels of every repeat
+            after, _ = _channels(dataclasses.replace(spec, blocks=(*layers, block)), alpha, resolution)
+            choices = _divisors(math.gcd(before, after))[1:] or [1]
+            block = dataclasses.replace(block, groups=draw(st.sampled_from(choices)))
+        layers.append(block)
+    # Split the layers into stem, blocks and head (each may be empty).
+    cut1 = draw(st.integers(0, len(layers)))
+    cut2 = draw(st.integers(cut1, len(layers)))
+    spec = dataclasses.replace(spec, stem=tuple(layers[:cut1]), blocks=tuple(layers[cut1:cut2]), head=tuple(layers[cut2:]))
+    pool = draw(st.sampled_from([None, "average"]))
+    classifier = draw(st.one_of(st.none(), st.builds(Classifier, dropout=st.sampled_from([0.0, 0.2, 0.5]))))
+    if classifier is not None and pool is None and _channels(spec, alpha, resolution)[1] != 1:
+        pool = "average"  # a classifier needs a 1x1 input
+    return dataclasses.replace(spec, pool=pool, classifier=classifier), alpha, resolution
