@@ -43,6 +43,8 @@ class Block:
     # True when the nodes of one copy can run as one unit whose inner tensors are computed tile by tile
     # and never held whole: only the block's input and output are materialized (v2 paper, Section 5).
     fusable: ClassVar[bool] = False
+    # Groups of alternative fields of which a spec row gives exactly one (checked by `graph.build_graph`).
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
     line: int = 0  # position in the spec file, for messages and annotations
     col: int = 0
@@ -103,6 +105,7 @@ class DepthwiseBlock(_NormAct):
 class PointwiseBlock(_NormAct):
     kind: ClassVar[str] = "pointwise"
     doc: ClassVar[str] = "pointwise 1x1 convolution -> norm -> activation"
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = (("channels", "expansion"),)
     channels: int | None = spec_field(CHANNELS, None, "output channels N, before the width multiplier")
     expansion: float | None = spec_field(
         EXPANSION, None, "instead of channels: N = round(input channels * expansion), e.g. MobileNetV3's last conv (6)"
@@ -110,7 +113,6 @@ class PointwiseBlock(_NormAct):
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies to channels: full, none, grow_only")
 
     def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        b.exactly_one(self, ("channels", "expansion"))
         if self.channels is not None:
             out = b.channels(self.channels, self.scaling, self, "channels")
         else:
@@ -149,6 +151,7 @@ class BottleneckBlock(_NormAct):
         "inverted residual (v2 paper, Table 1; v3 paper, Fig. 4): 1x1 expand -> norm -> act, KxK depthwise -> norm -> act, "
         "optional squeeze-and-excitation, 1x1 linear projection -> norm; residual add when stride is 1 and channels match"
     )
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = (("expansion", "expanded_channels"),)
     expansion: float | None = spec_field(EXPANSION, None, "expansion factor t (v2); 1 means no expand conv")
     expanded_channels: int | None = spec_field(
         CHANNELS, None, "instead of expansion: the expanded width (v3's exp size), before the width multiplier; "
@@ -171,7 +174,6 @@ class BottleneckBlock(_NormAct):
 
     def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
         m = x.shape.channels
-        b.exactly_one(self, ("expansion", "expanded_channels"))
         out = b.channels(self.channels, self.scaling, self, "channels")
         if self.expansion is not None:
             # torchvision's mobilenetv2.py: round(in * t), expand conv unless t == 1.

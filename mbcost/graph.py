@@ -174,6 +174,8 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
                 name = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 b.block = name
                 start = len(b.nodes)
+                for names in layer.one_of:
+                    b.exactly_one(layer, names)
                 x = layer.build(b, name, x, layer.first_stride if i == 0 else 1)
                 if layer.fusable and len(b.nodes) - start > 1:
                     b.fused.append(Fused(name, tuple(n.name for n in b.nodes[start:])))
