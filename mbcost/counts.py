@@ -19,6 +19,7 @@ beside params, not in them; `num_batches_tracked` is not counted.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, fields
 
 
@@ -64,16 +65,18 @@ class Cost:
     def other_ops(self) -> int:
         return self.norm_ops + self.activation_ops + self.add_ops + self.pool_ops + self.multiply_ops
 
+    # The arithmetic walks the instance dict, which holds the fields in declaration order: several
+    # times faster than getattr per field name, which matters for graphs of 10^4-10^5 nodes.
     def __add__(self, other: Cost) -> Cost:
-        return Cost(*(getattr(self, f) + getattr(other, f) for f in COUNT_FIELDS))
+        return Cost(*map(operator.add, self.__dict__.values(), other.__dict__.values()))
 
     def __sub__(self, other: Cost) -> Cost:
-        return Cost(*(getattr(self, f) - getattr(other, f) for f in COUNT_FIELDS))
+        return Cost(*map(operator.sub, self.__dict__.values(), other.__dict__.values()))
 
     def as_dict(self) -> dict[str, int]:
         """All counts by name, the derived `params` and `other_ops` included."""
         out = {"macs": self.macs, "params": self.params}
-        out.update((f, getattr(self, f)) for f in COUNT_FIELDS if f != "macs")
+        out.update(self.__dict__)
         out["other_ops"] = self.other_ops
         return out
 
@@ -83,5 +86,5 @@ COUNT_FIELDS = tuple(f.name for f in fields(Cost))
 
 def total(costs) -> Cost:
     """The field-by-field sum of many costs."""
-    costs = list(costs)
-    return Cost(*(sum(getattr(c, f) for c in costs) for f in COUNT_FIELDS))
+    columns = list(zip(*(c.__dict__.values() for c in costs)))
+    return Cost(*map(sum, columns)) if columns else Cost()
