@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from . import limits
 from .fieldtypes import Bool, Choice, Int, Number, spec_field
-from .ops import Add, Conv, activation_names, norm_names
-from .scaling import SCALING_MODES, expand_channels
+from .ops import Add, Conv, SqueezeExcite, activation_names, norm_names
+from .scaling import SCALING_MODES, expand_channels, squeeze_channels
 
 if TYPE_CHECKING:
     from .graph import Builder, Tensor
@@ -24,6 +24,7 @@ REPEAT = Int(maximum=limits.MAX_REPEAT, limit_name="MAX_REPEAT")
 ACTIVATION = Choice(activation_names, "activation")
 NORM = Choice(norm_names, "norm")
 SCALING = Choice(lambda: SCALING_MODES, "scaling")
+EXPANSION = Number(maximum=limits.MAX_EXPANSION)
 
 BLOCKS: dict[str, type[Block]] = {}
 
@@ -42,6 +43,8 @@ class Block:
     # True when the nodes of one copy can run as one unit whose inner tensors are computed tile by tile
     # and never held whole: only the block's input and output are materialized (v2 paper, Section 5).
     fusable: ClassVar[bool] = False
+    # Groups of alternative fields of which a spec row gives exactly one (checked by `graph.build_graph`).
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
     line: int = 0  # position in the spec file, for messages and annotations
     col: int = 0
@@ -102,11 +105,19 @@ class DepthwiseBlock(_NormAct):
 class PointwiseBlock(_NormAct):
     kind: ClassVar[str] = "pointwise"
     doc: ClassVar[str] = "pointwise 1x1 convolution -> norm -> activation"
-    channels: int = spec_field(CHANNELS, doc="output channels N, before the width multiplier")
-    scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = (("channels", "expansion"),)
+    channels: int | None = spec_field(CHANNELS, None, "output channels N, before the width multiplier")
+    expansion: float | None = spec_field(
+        EXPANSION, None, "instead of channels: N = round(input channels * expansion), e.g. MobileNetV3's last conv (6)"
+    )
+    scaling: str = spec_field(SCALING, "full", "how the width multiplier applies to channels: full, none, grow_only")
 
     def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        out = b.channels(self.channels, self.scaling, self, "channels")
+        if self.channels is not None:
+            out = b.channels(self.channels, self.scaling, self, "channels")
+        else:
+            # torchvision's MobileNetV3 last conv: 6 x the already adjusted input, not make_divisible(960 * alpha).
+            out = b.checked(expand_channels(x.shape.channels, self.expansion), self, "expansion")
         norm = b.norm(self.norm)
         op = Conv(x.shape.channels, out, 1, 1, 1, norm == "none", norm, b.activation(self.activation))
         return b.add(prefix, op, (x,), self)
@@ -137,35 +148,52 @@ class SeparableBlock(_NormAct):
 class BottleneckBlock(_NormAct):
     kind: ClassVar[str] = "bottleneck"
     doc: ClassVar[str] = (
-        "inverted residual (v2 paper, Table 1): 1x1 expand by t -> norm -> act, KxK depthwise -> norm -> act, "
-        "1x1 linear projection -> norm; residual add when stride is 1 and channels match"
+        "inverted residual (v2 paper, Table 1; v3 paper, Fig. 4): 1x1 expand -> norm -> act, KxK depthwise -> norm -> act, "
+        "optional squeeze-and-excitation, 1x1 linear projection -> norm; residual add when stride is 1 and channels match"
     )
-    # The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection, so
-    # both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference").
-    fusable: ClassVar[bool] = True
-    expansion: float = spec_field(Number(maximum=limits.MAX_EXPANSION), doc="expansion factor t; 1 means no expand conv")
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = (("expansion", "expanded_channels"),)
+    expansion: float | None = spec_field(EXPANSION, None, "expansion factor t (v2); 1 means no expand conv")
+    expanded_channels: int | None = spec_field(
+        CHANNELS, None, "instead of expansion: the expanded width (v3's exp size), before the width multiplier; "
+        "no expand conv when it equals the input channels"
+    )
     channels: int = spec_field(CHANNELS, doc="output channels c, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride s of the depthwise conv, first repeat")
     kernel: int = spec_field(KERNEL, 3, "depthwise kernel size K (odd)")
+    se: bool = spec_field(Bool(), False, "squeeze-and-excitation after the depthwise conv (v3 paper, Fig. 4)")
     residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+
+    @property
+    def fusable(self) -> bool:  # type: ignore[override]
+        """The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection,
+        so both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference").
+        Not with squeeze-and-excitation: its gates need every channel's pooled depthwise output before the
+        projection can use any of it, so the depthwise output is held whole."""
+        return not self.se
 
     def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
         m = x.shape.channels
         out = b.channels(self.channels, self.scaling, self, "channels")
-        hidden = expand_channels(m, self.expansion)
-        if hidden < 1:  # round(m * t) is 0 for t < 1 / (2m): a conv with no channels is no layer
-            b.fail(self, "expansion", f"expansion {self.expansion:g} of {m} channels gives {hidden} channels; it must give at least 1")
-        if hidden > limits.MAX_CHANNELS:
-            b.fail(self, "expansion", f"expands to {hidden} channels, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
+        if self.expansion is not None:
+            # torchvision's mobilenetv2.py: round(in * t), expand conv unless t == 1.
+            hidden = b.checked(expand_channels(m, self.expansion), self, "expansion")
+            expand = self.expansion != 1
+        else:
+            # torchvision's mobilenetv3.py: adjust_channels(exp size), expand conv unless it equals the input.
+            hidden = b.channels(self.expanded_channels, self.scaling, self, "expanded_channels")
+            expand = hidden != m
         norm, act = b.norm(self.norm), b.activation(self.activation)
         bias = norm == "none"
         h = x
-        if self.expansion != 1:
+        if expand:
             h = b.add(f"{prefix}.expand", Conv(m, hidden, 1, 1, 1, bias, norm, act), (h,), self)
         dw = b.add(f"{prefix}.depthwise", Conv(hidden, hidden, self.kernel, stride, hidden, bias, norm, act), (h,), self)
+        h = dw
+        if self.se:
+            h = b.add(f"{prefix}.se", SqueezeExcite(hidden, squeeze_channels(hidden, b.spec.divisor)), (h,), self)
         # Linear bottleneck: no activation after the projection (v2 paper, Section 3.2).
-        pw = b.add(f"{prefix}.project", Conv(hidden, out, 1, 1, 1, bias, norm, "none"), (dw,), self)
+        pw = b.add(f"{prefix}.project", Conv(hidden, out, 1, 1, 1, bias, norm, "none"), (h,), self)
         b.pair(dw, pw)
         fits = stride == 1 and m == out
         if self.residual is None and not fits:

@@ -6,8 +6,10 @@ multiply-add is one MAC). This is the convention of the MobileNet papers, TF-sli
 K*K*M*N*H*W; depthwise K*K*M*H*W; pointwise M*N*H*W (H, W: output size).
 
 Elementwise work is never folded into MACs; it is counted as "other ops", one op per output element
-for batch norm (inference: one fused scale-and-shift), activations other than the identity and residual
-adds, and one op per input element for global average pooling.
+for batch norm (inference: one fused scale-and-shift), activations other than the identity (hard-swish
+and hard-sigmoid too) and residual adds, one op per input element for global average pooling (the
+squeeze of squeeze-and-excitation too), and `multiply_ops`: one op per element for the channel-wise
+rescaling of squeeze-and-excitation (v3 paper, Fig. 4). The 1x1 convs of squeeze-and-excitation are MACs.
 
 params: what `sum(p.numel() for p in module.parameters())` gives for the equivalent PyTorch module:
 `weights` (conv and linear weight tensors), `biases`, `norm_params` (batch norm weight and bias).
@@ -53,6 +55,7 @@ class Cost:
     activation_ops: int = 0
     add_ops: int = 0
     pool_ops: int = 0
+    multiply_ops: int = 0
 
     @property
     def params(self) -> int:
@@ -60,7 +63,7 @@ class Cost:
 
     @property
     def other_ops(self) -> int:
-        return self.norm_ops + self.activation_ops + self.add_ops + self.pool_ops
+        return self.norm_ops + self.activation_ops + self.add_ops + self.pool_ops + self.multiply_ops
 
     # The arithmetic walks the instance dict, which holds the fields in declaration order: several
     # times faster than getattr per field name, which matters for graphs of 10^4-10^5 nodes.

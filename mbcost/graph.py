@@ -1,7 +1,8 @@
 """The layer graph: the spec expanded into named primitive nodes with inferred shapes.
 
 Names are dotted and say the node's role: `stem`, `blocks.3.expand`, `blocks.3.depthwise`,
-`blocks.3.project`, `blocks.3.add`, `head`, `pool`, `classifier`. Inputs refer to earlier nodes by
+`blocks.3.se`, `blocks.3.project`, `blocks.3.add`, `head`, `pool`, `classifier` (or `classifier.hidden`
+and `classifier.output` when the classifier has a hidden layer). Inputs refer to earlier nodes by
 name; the network's input is `input`.
 """
 
@@ -124,6 +125,21 @@ class Builder:
             self.fail(block, field, f"{channels} channels at alpha {self.width_multiplier:g} give {out}, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
         return out
 
+    def checked(self, channels: int, block: Block, field: str) -> int:
+        """A channel count derived from the input (an expansion), held to 1..MAX_CHANNELS."""
+        if channels < 1:  # round(m * t) is 0 for t < 1 / (2m): a conv with no channels is no layer
+            self.fail(block, field, f"gives {channels} channels; it must give at least 1")
+        if channels > limits.MAX_CHANNELS:
+            self.fail(block, field, f"expands to {channels} channels, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
+        return channels
+
+    def exactly_one(self, block: Block, names: tuple[str, ...]) -> None:
+        """Alternative fields, e.g. a bottleneck's `expansion` (t) or `expanded_channels` (exp size)."""
+        given = [n for n in names if getattr(block, n) is not None]
+        if len(given) != 1:
+            what = "both " + " and ".join(given) if given else "neither"
+            self.fail(block, names[0], f"give exactly one of {' or '.join(names)}, not {what}")
+
     def activation(self, override: str | None) -> str:
         return override or self.spec.defaults.activation
 
@@ -174,6 +190,8 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
                 name = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 b.block = name
                 start = len(b.nodes)
+                for names in layer.one_of:
+                    b.exactly_one(layer, names)
                 x = layer.build(b, name, x, layer.first_stride if i == 0 else 1)
                 if layer.fusable and len(b.nodes) - start > 1:
                     b.fused.append(Fused(name, tuple(n.name for n in b.nodes[start:])))
@@ -186,7 +204,18 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
         head = spec.classifier
         if (x.shape.height, x.shape.width) != (1, 1):
             raise SpecError("needs a Cx1x1 input: add `pool: average` before it", file=spec.file, line=head.line, col=head.col, field="classifier")
-        x = b.add("classifier", Linear(x.shape.channels, spec.classes, True, head.dropout), (x,), None)
+        if head.hidden is not None:
+            # MobileNetV3 (torchvision): Linear -> Hardswish -> Dropout -> Linear, hidden width adjust_channels(1280).
+            width = scale_channels(head.hidden, alpha, spec.rounding, spec.divisor, head.hidden_scaling)
+            if width > limits.MAX_CHANNELS:
+                raise SpecError(
+                    f"{head.hidden} channels at alpha {alpha:g} give {width}, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)",
+                    file=spec.file, line=head.line, col=head.col, field="classifier.hidden",
+                )
+            hidden = Linear(x.shape.channels, width, True, 0.0, b.activation(head.hidden_activation))
+            x = b.add("classifier.hidden", hidden, (x,), None)
+        name = "classifier" if head.hidden is None else "classifier.output"  # a name is never also a prefix
+        x = b.add(name, Linear(x.shape.channels, spec.classes, True, head.dropout), (x,), None)
     if not b.nodes:
         raise SpecError("the spec has no layers", file=spec.file, line=1, col=1, field="blocks")
     return Graph(spec.model, alpha, size, Shape(spec.input.channels, size, size), tuple(b.nodes), tuple(b.pairs), tuple(b.fused))

@@ -6,6 +6,7 @@ never imports torch: the analysis path stays light.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -28,6 +29,10 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in (
         Activation("relu", "ReLU", 1),
         Activation("relu6", "ReLU6", 1),
+        # MobileNetV3 (v3 paper, Section 5.2): h-swish x * ReLU6(x + 3) / 6 and h-sigmoid ReLU6(x + 3) / 6;
+        # one op per element, as every other activation (counts.py).
+        Activation("hardswish", "Hardswish", 1),
+        Activation("hardsigmoid", "Hardsigmoid", 1),
         Activation("none", None, 0),  # linear: MobileNetV2's projection
     )
 }
@@ -181,13 +186,15 @@ class GlobalPool(Op):
 @register
 @dataclass(frozen=True)
 class Linear(Op):
-    """Fully connected layer on a C x 1 x 1 input, with bias; dropout before it costs nothing."""
+    """Fully connected layer on a C x 1 x 1 input, with bias; dropout before it costs nothing; optionally
+    an activation after it (MobileNetV3's hidden classifier layer)."""
 
     name: ClassVar[str] = "linear"
     in_features: int
     out_features: int
     bias: bool = True
     dropout: float = 0.0
+    activation: str = "none"
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
@@ -202,6 +209,7 @@ class Linear(Op):
             macs=self.in_features * self.out_features,
             weights=self.in_features * self.out_features,
             biases=self.out_features if self.bias else 0,
+            activation_ops=ACTIVATIONS[self.activation].ops_per_element * self.out_features,
         )
 
     def torch_module(self, nn: Any) -> Any:
@@ -209,10 +217,73 @@ class Linear(Op):
         if self.dropout:
             parts.append(("dropout", nn.Dropout(self.dropout)))
         parts.append(("linear", nn.Linear(self.in_features, self.out_features, bias=self.bias)))
+        torch_class = ACTIVATIONS[self.activation].torch_class
+        if torch_class:
+            parts.append(("act", getattr(nn, torch_class)()))
         return nn.Sequential(OrderedDict(parts))
 
     def torch_shape(self, shape: Shape) -> tuple[int, ...]:
         return (shape.channels,)  # flattened: the network's output is [batch, classes]
+
+
+@register
+@dataclass(frozen=True)
+class SqueezeExcite(Op):
+    """Squeeze-and-excitation (Hu et al. 2018; v3 paper, Fig. 4) as torchvision's SqueezeExcitation:
+    global average pool -> 1x1 conv to `squeeze` with bias -> activation -> 1x1 conv back with bias ->
+    gate -> channel-wise multiply with the input. The output has the input's shape."""
+
+    name: ClassVar[str] = "squeeze_excite"
+    channels: int
+    squeeze: int
+    activation: str = "relu"  # torchvision: ReLU inside, Hardsigmoid as the gate (v3 paper, Section 5.3)
+    gate: str = "hardsigmoid"
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        if x.channels != self.channels:
+            raise ValueError(f"expects {self.channels} input channels, got {x.channels}")
+        return x
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        # Two 1x1 convs on a 1x1 map: C*S + S*C MACs; the pool, activations and multiply are other ops.
+        weights = 2 * self.channels * self.squeeze
+        return Cost(
+            macs=weights,
+            weights=weights,
+            biases=self.squeeze + self.channels,
+            pool_ops=inputs[0].elements,
+            activation_ops=ACTIVATIONS[self.activation].ops_per_element * self.squeeze
+            + ACTIVATIONS[self.gate].ops_per_element * self.channels,
+            multiply_ops=output.elements,
+        )
+
+    def attributes(self) -> dict[str, int]:
+        return {"squeeze": self.squeeze}
+
+    def torch_module(self, nn: Any) -> Any:
+        cls = _squeeze_excitation_class(nn)
+        return cls(self.channels, self.squeeze, ACTIVATIONS[self.activation].torch_class, ACTIVATIONS[self.gate].torch_class)
+
+
+@functools.cache
+def _squeeze_excitation_class(nn: Any) -> type:
+    """torchvision.ops.SqueezeExcitation, built on the `torch.nn` handed in (this module never imports torch)."""
+
+    class SqueezeExcitation(nn.Module):
+        def __init__(self, channels: int, squeeze: int, activation: str, gate: str):
+            super().__init__()
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.fc1 = nn.Conv2d(channels, squeeze, 1)
+            self.fc2 = nn.Conv2d(squeeze, channels, 1)
+            self.activation = getattr(nn, activation)()
+            self.scale_activation = getattr(nn, gate)()
+
+        def forward(self, x: Any) -> Any:
+            scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
+            return scale * x
+
+    return SqueezeExcitation
 
 
 @register

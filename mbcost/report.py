@@ -22,6 +22,7 @@ KIND_LABELS = {
     "linear": "fully connected",
     "pool": "pooling",
     "add": "residual add",
+    "squeeze_excite": "squeeze-excite",
 }
 
 
@@ -198,8 +199,8 @@ def _percent(part: int, whole: int) -> str:
 
 def _attrs(layer: LayerCost) -> str:
     a = layer.node.op.attributes()
-    if not a:
-        return ""
+    if "kernel" not in a:
+        return " ".join(f"{key} {value}" for key, value in a.items())
     text = f"k{a['kernel']} s{a['stride']}"
     return text + (f" g{a['groups']}" if a["groups"] != 1 else "")
 

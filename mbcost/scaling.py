@@ -46,6 +46,12 @@ def expand_channels(in_channels: int, expansion: float) -> int:
     return int(round(in_channels * expansion))
 
 
+def squeeze_channels(expanded: int, divisor: int = 8) -> int:
+    """Squeeze-and-excitation width: `_make_divisible(expanded // 4, 8)` as torchvision's
+    mobilenetv3.py (floor division first; v3 paper, Section 5.3: "fixed to be 1/4")."""
+    return make_divisible(expanded // 4, divisor)
+
+
 def output_size(size: int, stride: int) -> int:
     """'same' padding: the output is ceil(input / stride)."""
     return math.ceil(size / stride)

@@ -16,7 +16,7 @@ from .blocks import BLOCKS, Block
 from .errors import SpecError, did_you_mean
 from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
 from .ops import activation_names, norm_names
-from .scaling import ROUNDING
+from .scaling import ROUNDING, SCALING_MODES
 from .source import Located, parse_yaml, read_text
 
 
@@ -60,7 +60,18 @@ class Defaults:
 
 @dataclass(frozen=True, kw_only=True)
 class Classifier:
-    dropout: float = spec_field(Number(0.0, 1.0, inclusive_min=True), 0.0, "dropout before the linear layer")
+    dropout: float = spec_field(Number(0.0, 1.0, inclusive_min=True), 0.0, "dropout before the output linear layer")
+    hidden: int | None = spec_field(
+        Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS"),
+        None,
+        "width of a hidden linear layer with bias before the output (MobileNetV3: 1280 / 1024), before the width multiplier",
+    )
+    hidden_activation: str | None = spec_field(
+        Choice(activation_names, "activation"), None, "activation after the hidden layer; default: the model's"
+    )
+    hidden_scaling: str = spec_field(
+        Choice(lambda: SCALING_MODES, "scaling"), "full", "how the width multiplier applies to hidden: full, none, grow_only"
+    )
     line: int = 0
     col: int = 0
 
@@ -101,7 +112,7 @@ class Spec:
     blocks: tuple[Block, ...] = spec_field(Layers(), (), "the body, named blocks.0, blocks.1, ...")
     head: tuple[Block, ...] = spec_field(Layers(single=True), (), "layers after the body, named head")
     pool: str | None = spec_field(Choice(lambda: ("average",), "pooling"), None, "global pooling before the classifier")
-    classifier: Classifier | None = spec_field(Record(Classifier), None, "fully connected layer to `classes`, with bias")
+    classifier: Classifier | None = spec_field(Record(Classifier), None, "fully connected layer to `classes`, with bias (and optionally a hidden layer)")
     budget: Budget | None = spec_field(Record(Budget), None, "limits on MACs and params, checked by `mbcost check`")
     # Not read from YAML:
     model: str = ""

@@ -13,7 +13,7 @@ from mbcost import build_graph
 from mbcost.blocks import BLOCKS
 from mbcost.fieldtypes import REQUIRED, Bool, Choice, Int, Number
 from mbcost.ops import ACTIVATIONS, NORMS
-from mbcost.scaling import ROUNDING
+from mbcost.scaling import ROUNDING, SCALING_MODES
 from mbcost.spec import Classifier, Defaults, Input, Spec, spec_fields
 
 # Fields whose generic range would be too wide for a fast test, or too narrow to be interesting.
@@ -22,6 +22,7 @@ BY_NAME = {
     "stride": st.sampled_from([1, 2]),
     "repeat": st.integers(1, 3),
     "channels": st.integers(1, 40),
+    "expanded_channels": st.integers(1, 96),
     "expansion": st.one_of(st.integers(1, 8).map(float), st.floats(1.0, 8.0, allow_nan=False)),
 }
 ALPHAS = st.one_of(st.sampled_from([0.25, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4]), st.floats(0.1, 2.0, allow_nan=False))
@@ -48,10 +49,14 @@ def block_fields(draw, cls) -> dict:
     """A random subset of the kind's fields (required ones always), each with a random value;
     `groups` is left to `specs`, which knows the channel counts."""
     values = {}
+    # Of each group of alternative fields (`Block.one_of`, e.g. a bottleneck's expansion or
+    # expanded_channels) exactly one is given.
+    chosen = {draw(st.sampled_from(names)) for names in cls.one_of}
+    skipped = {name for names in cls.one_of for name in names} - chosen
     for f in spec_fields(cls):
-        if f.name == "groups":
+        if f.name == "groups" or f.name in skipped:
             continue
-        if f.default is REQUIRED or draw(st.booleans()):
+        if f.default is REQUIRED or f.name in chosen or draw(st.booleans()):
             values[f.name] = draw(field_strategy(f.name, f.metadata["kind"]))
     return values
 
@@ -104,7 +109,19 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
     cut2 = draw(st.integers(cut1, len(layers)))
     spec = dataclasses.replace(spec, stem=tuple(layers[:cut1]), blocks=tuple(layers[cut1:cut2]), head=tuple(layers[cut2:]))
     pool = draw(st.sampled_from([None, "average"]))
-    classifier = draw(st.one_of(st.none(), st.builds(Classifier, dropout=st.sampled_from([0.0, 0.2, 0.5]))))
+    classifier = draw(
+        st.one_of(
+            st.none(),
+            st.builds(
+                Classifier,
+                dropout=st.sampled_from([0.0, 0.2, 0.5]),
+                # MobileNetV3's hidden layer: linear -> activation -> dropout -> linear
+                hidden=st.one_of(st.none(), st.integers(1, 64)),
+                hidden_activation=st.one_of(st.none(), st.sampled_from(sorted(ACTIVATIONS))),
+                hidden_scaling=st.sampled_from(sorted(SCALING_MODES)),
+            ),
+        )
+    )
     if classifier is not None and pool is None and _channels(spec, alpha, resolution)[1] != 1:
         pool = "average"  # a classifier needs a 1x1 input
     return dataclasses.replace(spec, pool=pool, classifier=classifier), alpha, resolution

@@ -19,7 +19,7 @@ RESOLUTIONS = (224, 192, 160, 128, 96, 97)  # the papers' resolutions, and an od
 
 
 def test_shipped_configs_exist():
-    assert {"mobilenet_v1", "mobilenet_v2"} <= set(builtin_names())
+    assert {"mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"} <= set(builtin_names())
 
 
 @pytest.mark.parametrize("resolution", RESOLUTIONS, ids=lambda r: f"r{r}")

@@ -23,10 +23,12 @@ def block_spec(kind: str) -> str:
     """A small spec: a stem, two repeats of `kind` (the second repeat keeps shapes, so a bottleneck gets
     its residual add), pooling and a classifier."""
     fields = {}
-    for f in spec_fields(BLOCKS[kind]):
-        if f.default is REQUIRED:
-            assert f.name in REQUIRED_VALUES, f"block kind {kind!r}: add a test value for required field {f.name!r}"
-            fields[f.name] = REQUIRED_VALUES[f.name]
+    # Required fields, and the first of each group of alternatives (`Block.one_of`).
+    names = [f.name for f in spec_fields(BLOCKS[kind]) if f.default is REQUIRED]
+    names += [group[0] for group in BLOCKS[kind].one_of]
+    for name in names:
+        assert name in REQUIRED_VALUES, f"block kind {kind!r}: add a test value for required field {name!r}"
+        fields[name] = REQUIRED_VALUES[name]
     body = ", ".join(f"{k}: {v}" for k, v in {**fields, "repeat": 2}.items())
     return (
         "input: {channels: 3, resolution: 33}\nclasses: 10\n"
