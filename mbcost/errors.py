@@ -21,7 +21,11 @@ class SpecError(Exception):
         where = self.file
         if self.file and self.line:
             where = f"{self.file}:{self.line}:{self.col}"
-        parts = [p for p in (where, self.field, self.message) if p]
+        field, message = self.field, self.message
+        if field and (":" in field or field != field.strip() or not field.isprintable()):
+            # A key like ' :' would make the line ambiguous to parse: name it in the message instead.
+            field, message = "", f"{message} (at {field!r})"
+        parts = [p for p in (where, field, message) if p]
         return " ".join(": ".join(parts).splitlines())  # one line, whatever the input held
 
 

@@ -112,6 +112,11 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> SpecErro
     notices later (often at the end of the file); its context mark is where the construct opened."""
     message = " ".join(str(p) for p in (error.context, error.problem) if p) or "invalid YAML"
     problem, context = error.problem_mark, error.context_mark
+    if "maximum nesting depth" in message and problem is not None:
+        # libyaml >= 0.2.5 (PyYAML 6.0.2+ wheels) has its own flow-depth cap, which its scanner can reach
+        # before our event pass sees depth MAX_NESTING: report it as the same limit.
+        message = f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING)"
+        return SpecError(message, file=file, line=problem.line + 1, col=problem.column + 1)
     mark = problem or context
     opener = str(error.context or "").startswith(("while scanning", "while parsing a flow"))
     if context is not None and opener and (problem is None or problem.line != context.line):

@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from mbcost import build_graph
 from mbcost.blocks import BLOCKS
+from mbcost.errors import SpecError
 from mbcost.fieldtypes import REQUIRED, Bool, Choice, Int, Number
 from mbcost.ops import ACTIVATIONS, NORMS
 from mbcost.scaling import ROUNDING, SCALING_MODES
@@ -98,6 +100,13 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
             # A forced shortcut needs stride 1 and equal channels: keep the channels as they are.
             values.update(stride=1, scaling="none", channels=before)
         block = cls(**values)
+        # Expansions compound over repeats and layers (8^15 at worst): keep the widths small, far below
+        # MAX_CHANNELS, so every drawn spec is valid and a real forward pass stays cheap.
+        try:
+            widest = max(n.output_shape.channels for n in build_graph(dataclasses.replace(spec, blocks=(*layers, block)), alpha, resolution).nodes)
+        except SpecError:  # e.g. an expansion past MAX_CHANNELS
+            widest = None
+        assume(widest is not None and widest <= 4096)
         if "groups" in names and draw(st.booleans()):
             # groups must divide the input and output channels of every repeat
             after, _ = _channels(dataclasses.replace(spec, blocks=(*layers, block)), alpha, resolution)

@@ -56,7 +56,9 @@ def test_a_self_referencing_alias_is_refused(tmp_path):
 def test_nesting_deeper_than_the_limit_is_refused_not_a_crash(tmp_path):
     # 200,000 open brackets: the C composer of libyaml recursed on this and crashed the interpreter.
     line, col, message = analyze(tmp_path, "[" * 200_000 + "]" * 200_000)
-    assert "MAX_NESTING" in message and (line, col) == (1, limits.MAX_NESTING + 1)
+    # Our event pass stops at the bracket past the limit; with PyYAML 6.0.2+ wheels libyaml's scanner,
+    # which reads ahead, may stop first at its own cap (a column past ours): the same limit is named.
+    assert "MAX_NESTING" in message and line == 1 and col >= limits.MAX_NESTING + 1
 
 
 def test_nesting_at_the_limit_reaches_the_loader(tmp_path):
