@@ -142,3 +142,12 @@ def test_help_for_every_command():
         result = run(name, "--help")
         assert result.exit_code == 0, name
         assert command.get_short_help_str() or name in result.stdout
+
+
+def test_json_text_holds_exactly_the_report():
+    # render_json lays items out one per line with a reused C encoder; the content must be to_dict's.
+    from mbcost import analyze_spec, report
+
+    for name in ("mobilenet_v1", "mobilenet_v3_small"):
+        a = analyze_spec(name, alpha=0.75, resolution=97)
+        assert json.loads(report.render_json(a)) == json.loads(json.dumps(report.to_dict(a)))
