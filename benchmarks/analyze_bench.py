@@ -7,6 +7,7 @@ a synthetic 10,000-block spec (goal: under 1 s). Prints the figures; asserts not
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -17,13 +18,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
+# As installed packages are: byte-compiled. (A session may export PYTHONDONTWRITEBYTECODE, which would
+# make every run compile mbcost's sources while click, rich and yaml load from their .pyc files.)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def wall(cmd: list[str], runs: int) -> float:
-    """Median wall time of `cmd` over `runs` runs (after one warm-up run)."""
-    subprocess.run(cmd, cwd=REPO, capture_output=True, check=True)
+    """Median wall time of `cmd` over `runs` runs (after one warm-up run, which writes bytecode)."""
+    subprocess.run(cmd, cwd=REPO, capture_output=True, check=True, env=ENV)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, cwd=REPO, capture_output=True, check=True)
+        subprocess.run(cmd, cwd=REPO, capture_output=True, check=True, env=ENV)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
