@@ -254,7 +254,7 @@ def analyze(spec: str, alpha: float | None, resolution: int | None, dtype: str, 
 
 @cli.command(name="list")
 def list_specs() -> int:
-    """The built-in specs, usable by name (e.g. `mbcost analyze mobilenet_v2`)."""
+    """The built-in specs with their costs; a name works wherever a SPEC is asked for."""
     from rich.table import Table
 
     from . import analyze_spec
