@@ -55,9 +55,17 @@ class Analysis:
         return max(layer.cost.macs for layer in self.layers)
 
     def by_kind(self) -> dict[str, Cost]:
-        return _group(self.layers, lambda layer: layer.node.op.kind)
+        return self._by_kind
 
     def by_block(self) -> dict[str, Cost]:
+        return self._by_block
+
+    @cached_property
+    def _by_kind(self) -> dict[str, Cost]:
+        return _group(self.layers, lambda layer: layer.node.op.kind)
+
+    @cached_property
+    def _by_block(self) -> dict[str, Cost]:
         return _group(self.layers, lambda layer: layer.node.block)
 
 
@@ -79,12 +87,27 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
 
 def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
-    layers = tuple(LayerCost(n, n.op.cost(n.input_shapes, n.output_shape)) for n in graph.nodes)
+    # A node's cost is a function of its op and input shapes alone (ops are frozen records), so the
+    # repeats of a block are costed once.
+    memo: dict[tuple, Cost] = {}
+
+    def cost_of(node: Node) -> Cost:
+        key = (node.op, node.input_shapes)
+        cost = memo.get(key)
+        if cost is None:
+            cost = memo[key] = node.op.cost(node.input_shapes, node.output_shape)
+        return cost
+
+    layers = tuple(LayerCost(n, cost_of(n)) for n in graph.nodes)
     by_name = {layer.node.name: layer for layer in layers}
     pairs = []
+    standards: dict[tuple, Cost] = {}
     for pair in graph.pairs:
         dw, pw = by_name[pair.depthwise], by_name[pair.pointwise]
-        _, standard = standard_conv(dw.node, pw.node)
+        key = (dw.node.op, pw.node.op, dw.node.input_shapes)
+        standard = standards.get(key)
+        if standard is None:
+            standard = standards[key] = standard_conv(dw.node, pw.node)[1]
         pairs.append(PairCost(pair, pw.node.block, dw.cost + pw.cost, standard))
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)

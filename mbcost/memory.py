@@ -90,9 +90,8 @@ def steps(graph: Graph, fused: bool = False) -> tuple[Step, ...]:
     """The graph as a sequence of steps: one per node, or with each fused group as one step whose
     inputs are what the group reads from outside and whose outputs are what is read outside it (or the
     group's last tensor)."""
-    one_by_one = tuple(Step(n.name, n.inputs, (n.name,)) for n in graph.nodes)
     if not fused or not graph.fused:
-        return one_by_one
+        return tuple(Step(n.name, n.inputs, (n.name,)) for n in graph.nodes)
     readers: dict[str, set[str]] = {}
     for n in graph.nodes:
         for name in n.inputs:
