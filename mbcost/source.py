@@ -8,7 +8,8 @@ types are accepted: no tag ever constructs a Python object.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ class Located:
     value: Any
     line: int
     col: int
-    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+    keys: Mapping[str, tuple[int, int]] | None = None  # a mapping's key positions; None for scalars and lists
 
     @property
     def is_map(self) -> bool:
@@ -203,13 +204,29 @@ def _short(text: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The value of a core-schema scalar. Text and plain decimal integers (most of a spec) are read
+    directly; everything else (0x1F, 1_000, 1:30, 0777 octal, floats, booleans, null) by PyYAML's
+    SafeConstructor, which knows YAML 1.1's forms."""
+    value = node.value
+    if node.tag == _STR_TAG:
+        return value
+    if node.tag == _INT_TAG and value.isdigit() and (value[0] != "0" or value == "0"):
+        return int(value)
+    return _constructor.construct_object(node)
+
+
 def _convert(node: yaml.Node, file: str, path: str) -> Located:
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
             raise _tag_error(node, file, path)
         try:
-            value = _constructor.construct_object(node)
+            value = _scalar(node)
         except ValueError:  # e.g. an integer of more than 4300 digits (Python's int parsing limit)
             raise _error(node, file, f"number {_short(node.value, 30)} is too long", field=path) from None
         return Located(value, line, col)
