@@ -37,8 +37,8 @@ CASES = {
     + f"  - depthwise: {{repeat: {limits.MAX_REPEAT}}}\n" * (limits.MAX_LAYERS // limits.MAX_REPEAT + 1),
     f"separable x {limits.MAX_LAYERS // 2 + 1}: {limits.MAX_LAYERS} nodes built, then refused": BASE
     + "blocks:\n"
-    + f"  - separable: {{channels: 8, repeat: {limits.MAX_REPEAT}}}\n" * (limits.MAX_LAYERS // (2 * limits.MAX_REPEAT))
-    + "  - separable: {channels: 8}\n",
+    + f"  - separable: {{channels: 8, repeat: {limits.MAX_REPEAT}}}\n" * ((limits.MAX_LAYERS // 2) // limits.MAX_REPEAT)
+    + f"  - separable: {{channels: 8, repeat: {(limits.MAX_LAYERS // 2) % limits.MAX_REPEAT + 1}}}\n",
 }
 # The largest graph the limits accept, analyzed and rendered in full (timed once).
 LARGEST = BASE + "blocks:\n" + f"  - depthwise: {{repeat: {limits.MAX_REPEAT}}}\n" * (limits.MAX_LAYERS // limits.MAX_REPEAT)

@@ -307,6 +307,23 @@ def render_markdown(a: Analysis) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A terminal table of tens of thousands of rows is unreadable, and rich takes ~1 ms a row to lay it out:
+# past TABLE_ROWS, the rich report shows the first and last rows of a long table (totals and roll-ups stay
+# complete). json, csv and markdown always hold every row.
+TABLE_ROWS = 400
+TABLE_HEAD, TABLE_TAIL = 300, 50
+
+
+def _elide(rows: list[list[str]], what: str) -> tuple[list[list[str]], str | None]:
+    """The rows to show, and a caption saying what was left out (None when nothing was)."""
+    if len(rows) <= TABLE_ROWS:
+        return rows, None
+    hidden = len(rows) - TABLE_HEAD - TABLE_TAIL
+    marker = ["...", f"{hidden:,} more"] + [""] * (len(rows[0]) - 2)
+    caption = f"{hidden:,} of {len(rows):,} {what} not shown; --format json or csv lists them all"
+    return rows[:TABLE_HEAD] + [marker] + rows[-TABLE_TAIL:], caption
+
+
 def render_table(a: Analysis, console: Any) -> None:
     """Print the rich report on `console`."""
     from rich import box
@@ -321,11 +338,15 @@ def render_table(a: Analysis, console: Any) -> None:
         if header == "MACs %":
             layers.add_column("MACs bar", no_wrap=True)
     layers.add_column("mem bar", no_wrap=True)
-    for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a)):
-        layers.add_row(*row[:7], macs_bar, *row[7:], memory_bar)
+    rows, layers.caption = _elide(
+        [[*row[:7], macs_bar, *row[7:], memory_bar] for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a))], "layers"
+    )
+    for row in rows:
+        layers.add_row(*row)
     console.print(layers)
-    for title, key, rows in (("by op kind (v1 paper, Table 2)", "op", _kind_rows(a)), ("by block", "block", _block_rows(a))):
-        table = Table(title=title, box=box.SIMPLE_HEAD, title_style="bold")
+    kinds, blocks = (_kind_rows(a), None), _elide(_block_rows(a), "blocks")
+    for title, key, (rows, caption) in (("by op kind (v1 paper, Table 2)", "op", kinds), ("by block", "block", blocks)):
+        table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_style="bold")
         table.add_column(key)
         for header in GROUP_HEADERS:
             table.add_column(header, justify="right")

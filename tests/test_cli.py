@@ -151,3 +151,16 @@ def test_json_text_holds_exactly_the_report():
     for name in ("mobilenet_v1", "mobilenet_v3_small"):
         a = analyze_spec(name, alpha=0.75, resolution=97)
         assert json.loads(report.render_json(a)) == json.loads(json.dumps(report.to_dict(a)))
+
+
+def test_long_tables_show_head_and_tail(tmp_path):
+    # 1,000 depthwise layers: the rich table shows the first 300 and last 50 (report.TABLE_HEAD/TAIL),
+    # says how many it left out, and keeps the totals complete; json still lists all 1,000.
+    spec = tmp_path / "deep.yaml"
+    spec.write_text("input: {channels: 4, resolution: 9}\nclasses: 10\nblocks:\n  - depthwise: {repeat: 1000}\n")
+    out = run("analyze", str(spec)).stdout
+    assert "blocks.299 " in out and "blocks.300 " not in out and "blocks.949 " not in out and "blocks.950 " in out
+    assert "650 of 1,000 layers not shown" in out and "650 of 1,000 blocks not shown" in out
+    macs = 1000 * 3 * 3 * 4 * 9 * 9  # depthwise K*K*M*DF*DF, every layer
+    assert f"{macs:,} MACs" in out
+    assert len(json.loads(run("analyze", str(spec), "--format", "json").stdout)["layers"]) == 1000
