@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .cost import Analysis
 from .errors import SpecError
+from .limits import MAX_REPORT_BYTES
 from .quantity import show_percent
 from .source import read_text
 from .spec import Spec
@@ -94,7 +95,7 @@ class Check:
 def load_baseline(path: Path) -> Baseline:
     """Read and validate a JSON report of `mbcost analyze --format json` (schema_version 1)."""
     file = str(path)
-    text = read_text(path)
+    text = read_text(path, MAX_REPORT_BYTES, "MAX_REPORT_BYTES")
 
     def bad(message: str, line: int = 0, col: int = 0) -> SpecError:
         return SpecError(f"{message}; expected a report written by `mbcost analyze SPEC --format json`", file=file, line=line, col=col, field="--baseline")
@@ -103,6 +104,8 @@ def load_baseline(path: Path) -> Baseline:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise bad(f"not JSON ({error.msg})", error.lineno, error.colno) from None
+    except ValueError:  # an integer of more than 4300 digits (Python's int parsing limit)
+        raise bad("holds a number too long to read") from None
     except RecursionError:
         raise bad("JSON nested too deeply") from None
     if not isinstance(data, dict):
@@ -174,6 +177,14 @@ def gather_limits(
         if baseline.model != spec.model:
             raise SpecError(
                 f"is a report of '{baseline.model}', not of '{spec.model}'; write a new one with `mbcost analyze {spec.file} --format json`",
+                file=baseline.file,
+                field="--baseline",
+            )
+        graph = analysis.graph
+        if (baseline.alpha, baseline.resolution) != (graph.width_multiplier, graph.resolution):
+            raise SpecError(
+                f"is a report at alpha {baseline.alpha:g}, resolution {baseline.resolution}, not at alpha "
+                f"{graph.width_multiplier:g}, resolution {graph.resolution}: compare like with like",
                 file=baseline.file,
                 field="--baseline",
             )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ import click
 from .errors import SpecError
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class MbcostGroup(click.Group):
@@ -28,9 +30,9 @@ class MbcostGroup(click.Group):
         except click.ClickException as error:
             click.echo(f"mbcost: error: {error.format_message()}".replace("\n", " "), err=True)
             sys.exit(EXIT_BAD_INPUT if error.exit_code == 2 else error.exit_code)
-        except click.Abort:
+        except click.Abort:  # Ctrl-C: not a finding, so CI never reads it as "over budget"
             click.echo("mbcost: aborted", err=True)
-            sys.exit(EXIT_FINDING)
+            sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
@@ -140,17 +142,19 @@ def resolution_option(f: Any) -> Any:
     return click.option("--resolution", type=RESOLUTION, default=None, help="Input size in pixels; overrides the spec's.")(f)
 
 
-def dtype_option(f: Any) -> Any:
+def dtype_option(f: Any = None, *, default: str | None = "fp32", help: str = "") -> Any:
     """`--dtype`: bytes per activation element for the memory figures (analyze, compare, check)."""
-    from .memory import DTYPE_BYTES
+    from .counts import DTYPE_BYTES
 
-    return click.option(
+    sizes = ", ".join(f"{k} {v} B" for k, v in DTYPE_BYTES.items())
+    option = click.option(
         "--dtype",
         type=click.Choice(tuple(DTYPE_BYTES)),
-        default="fp32",
-        show_default=True,
-        help="Activation element type for memory figures: " + ", ".join(f"{k} {v} B" for k, v in DTYPE_BYTES.items()) + ".",
-    )(f)
+        default=default,
+        show_default=default is not None,
+        help=help or f"Activation element type for memory figures: {sizes}.",
+    )
+    return option(f) if f is not None else option
 
 
 def budget_options(f: Any) -> Any:
@@ -183,23 +187,39 @@ def console(file: Any = None) -> Any:
 
 
 def write_output(text: str, output: Path | None) -> None:
-    """Print `text`, or write it to `output` atomically: a temporary file in the same folder, renamed."""
+    """Print `text`, or write it to `output` atomically: a temporary file in the same folder, renamed over
+    the target (with the target's permissions). A target that is not a regular file (a device, a pipe, a
+    symlink) is written through instead: renaming over it would replace it."""
     if output is None:
         click.echo(text, nl=False)
         return
     folder = output.parent if str(output.parent) else Path(".")
-    if not folder.is_dir():
-        raise SpecError("the folder to write to does not exist", file=str(output), field="--output")
-    fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, output)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        if not folder.is_dir():
+            raise SpecError("the folder to write to does not exist", file=str(output), field="--output")
+        if output.is_symlink() or (output.exists() and not output.is_file()):
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        fd, temp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, stat.S_IMODE(output.stat().st_mode) if output.exists() else 0o666 & ~_umask())
+            os.replace(temp, output)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except (OSError, ValueError) as error:
+        raise SpecError(f"cannot write: {getattr(error, 'strerror', None) or error}", file=str(output), field="--output") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def emit_rich(render: Any, output: Path | None) -> None:
@@ -344,7 +364,7 @@ CHECK_FORMATS = ("table", "json", "markdown", "github")
 @budget_options
 @click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
 @click.option("--fused/--unfused", default=None, help="Gate memory on the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
-@click.option("--dtype", type=click.Choice(("fp32", "fp16", "int8")), default=None, help="Activation type for --max-memory  [default: the spec's budget.dtype, else fp32]")
+@dtype_option(default=None, help="Activation type for --max-memory  [default: the spec's budget.dtype, else fp32]")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
 @click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
 @click.option("--format", "fmt", type=click.Choice(CHECK_FORMATS), default="table", show_default=True)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .builtin import path_exists
 from .cost import Analysis
 from .counts import Cost, total
 from .errors import SpecError
@@ -31,7 +32,7 @@ class Target:
 def parse_target(text: str) -> Target:
     """`v2.yaml`, `mobilenet_v2`, `mobilenet_v2@0.75` or `mobilenet_v2@0.75,160`. An existing file is
     always a file, even when its name holds an `@`."""
-    if "@" not in text or Path(text).exists():
+    if "@" not in text or path_exists(Path(text)):
         return Target(text)
     spec, _, setting = text.rpartition("@")
     match = _SETTING.match(setting)

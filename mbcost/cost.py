@@ -43,6 +43,8 @@ class Analysis:
     total: Cost
     standard: Cost  # the whole network with every separable pair replaced by one standard conv
     dtype: str = "fp32"  # activation element type of `memory`
+    separable: Cost = Cost()  # the depthwise separable pairs alone ...
+    separable_standard: Cost = Cost()  # ... and the standard convs they stand in for
 
     @cached_property
     def memory(self) -> Memory:
@@ -113,4 +115,4 @@ def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)
     bytes_per_element(dtype)  # an unknown dtype fails here, not at the first use of `memory`
-    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, dtype)
+    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, dtype, separable, standard)

@@ -23,6 +23,10 @@ import operator
 from dataclasses import dataclass, fields
 
 
+# Bytes per activation element, for activation memory. The v2 paper's Table 3 assumes 16-bit floats.
+DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16": 2, "int8": 1}
+
+
 @dataclass(frozen=True)
 class Shape:
     """An activation tensor of one sample: channels x height x width."""

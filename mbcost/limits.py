@@ -1,6 +1,7 @@
 """Caps that keep every run bounded. Each is generous: a spec that hits one is almost surely a mistake."""
 
 MAX_FILE_BYTES = 1 << 20  # 1 MiB of YAML is far beyond any hand-written architecture
+MAX_REPORT_BYTES = 256 << 20  # a baseline JSON report: ~0.8 KB a layer, so MAX_LAYERS fit many times over
 MAX_YAML_NODES = 200_000  # after alias expansion: refuses "billion laughs" files
 MAX_NESTING = 50  # mappings inside sequences inside mappings ...
 MAX_REPEAT = 10_000  # copies of one spec row (MobileNetV1's longest run is 5)

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .counts import Shape
+from .counts import DTYPE_BYTES, Shape
 from .graph import INPUT, Graph
 
-# Bytes per activation element. The v2 paper's Table 3 assumes 16-bit floats.
-DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16": 2, "int8": 1}
 
 
 def bytes_per_element(dtype: str) -> int:

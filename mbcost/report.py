@@ -27,17 +27,32 @@ KIND_LABELS = {
 
 
 def human(n: int) -> str:
-    """568740352 -> '568.7M': four significant digits with a K/M/G/T suffix."""
-    for scale, suffix in ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K")):
-        if abs(n) >= scale:
-            v = n / scale
-            return f"{v:.1f}{suffix}" if abs(v) >= 100 else f"{v:.2f}{suffix}" if abs(v) >= 10 else f"{v:.3f}{suffix}"
-    return str(n)
+    """568740352 -> '568.7M': four significant digits with a K/M/G/T suffix (999,999 -> '1.000M')."""
+    if abs(n) < 1000:
+        return str(n)
+    digits = f"{abs(n):.3e}"  # rounded to four significant digits first, so the suffix fits the result
+    mantissa, exponent = float(digits.split("e")[0]), int(digits.split("e")[1])
+    if exponent >= 15:
+        return f"{n:.3e}"
+    unit, integer_digits = divmod(exponent, 3)  # 1 to 3 digits before the point
+    value = mantissa * 10**integer_digits
+    return f"{'-' if n < 0 else ''}{value:.{3 - integer_digits}f}{' KMGT'[unit]}"
 
 
 def human_bytes(n: int) -> str:
     """Decimal units, as the v2 paper's Table 3: 1605632 -> '1.606MB'."""
     return f"{human(n)}B"
+
+
+def markdown_table(headers, rows, right_from: int | None = None) -> list[str]:
+    """Lines of a GitHub-flavoured markdown table; `|` in a cell (a file name, say) is escaped. Columns
+    from index `right_from` on are right-aligned."""
+
+    def line(cells) -> str:
+        return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+    rule = ["---:" if right_from is not None and i >= right_from else "---" for i in range(len(headers))]
+    return [line(headers), "|" + "|".join(rule) + "|"] + [line(row) for row in rows]
 
 
 def share(part: int, whole: int) -> float:
@@ -267,7 +282,7 @@ def _summary_lines(a: Analysis) -> list[str]:
         lines.append(
             f"as standard convs (v1 paper, Table 4): {human(s.macs)} MACs ({s.macs / t.macs:.1f}x), "
             f"{human(s.params)} params ({s.params / t.params:.1f}x); "
-            f"separable pairs cost {sum(p.cost.macs for p in a.pairs) / sum(p.standard.macs for p in a.pairs):.3f} of standard"
+            f"separable pairs cost {a.separable.macs / a.separable_standard.macs:.3f} of standard"
         )
     lines.append(_memory_line(a))
     return lines
@@ -292,11 +307,7 @@ GROUP_HEADERS = ("MACs", "MACs %", "params", "params %")
 
 
 def render_markdown(a: Analysis) -> str:
-    def table(headers, rows) -> list[str]:
-        out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-        out += ["| " + " | ".join(r) + " |" for r in rows]
-        return out
-
+    table = markdown_table
     t = a.total
     lines = [f"## {_title(a)}", ""]
     rows = _rows(a) + [["**total**", "", "", "", f"**{human(t.macs)}**", f"**{human(t.params)}**", "100.0%", ""]]
@@ -314,12 +325,14 @@ TABLE_ROWS = 400
 TABLE_HEAD, TABLE_TAIL = 300, 50
 
 
-def _elide(rows: list[list[str]], what: str) -> tuple[list[list[str]], str | None]:
-    """The rows to show, and a caption saying what was left out (None when nothing was)."""
+def elide(rows: list, what: str, marker: Any = None) -> tuple[list, str | None]:
+    """The rows of a rich table to show, and a caption saying what was left out (None when nothing was).
+    `marker` stands where rows were left out (default: a row of cells saying how many)."""
     if len(rows) <= TABLE_ROWS:
         return rows, None
     hidden = len(rows) - TABLE_HEAD - TABLE_TAIL
-    marker = ["...", f"{hidden:,} more"] + [""] * (len(rows[0]) - 2)
+    if marker is None:
+        marker = ["...", f"{hidden:,} more"] + [""] * (len(rows[0]) - 2)
     caption = f"{hidden:,} of {len(rows):,} {what} not shown; --format json or csv lists them all"
     return rows[:TABLE_HEAD] + [marker] + rows[-TABLE_TAIL:], caption
 
@@ -338,13 +351,13 @@ def render_table(a: Analysis, console: Any) -> None:
         if header == "MACs %":
             layers.add_column("MACs bar", no_wrap=True)
     layers.add_column("mem bar", no_wrap=True)
-    rows, layers.caption = _elide(
+    rows, layers.caption = elide(
         [[*row[:7], macs_bar, *row[7:], memory_bar] for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a))], "layers"
     )
     for row in rows:
         layers.add_row(*row)
     console.print(layers)
-    kinds, blocks = (_kind_rows(a), None), _elide(_block_rows(a), "blocks")
+    kinds, blocks = (_kind_rows(a), None), elide(_block_rows(a), "blocks")
     for title, key, (rows, caption) in (("by op kind (v1 paper, Table 2)", "op", kinds), ("by block", "block", blocks)):
         table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_style="bold")
         table.add_column(key)
@@ -417,9 +430,7 @@ def render_resolution_csv(a: Analysis) -> str:
 
 def render_resolution_markdown(a: Analysis) -> str:
     lines = [f"## {_resolution_title(a)}", ""]
-    lines.append("| " + " | ".join(RESOLUTION_HEADERS) + " |")
-    lines.append("|" + "|".join("---" for _ in RESOLUTION_HEADERS) + "|")
-    lines += ["| " + " | ".join(row) + " |" for row in _resolution_rows(a)]
+    lines += markdown_table(RESOLUTION_HEADERS, _resolution_rows(a))
     lines += ["", f"- {_memory_line(a)}"]
     return "\n".join(lines) + "\n"
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .budget import LABELS, Check, Outcome
-from .report import human
+from .report import human, markdown_table
 
 
 def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:
@@ -86,10 +86,10 @@ def render_markdown(checks: tuple[Check, ...]) -> str:
     """A GitHub job summary (`>> $GITHUB_STEP_SUMMARY`)."""
     ok = all(c.ok for c in checks)
     lines = [f"## mbcost check: {'✅' if ok else '❌'} {_verdict(checks)}", ""]
-    lines += ["| " + " | ".join(HEADERS) + " |", "|" + "|".join("---" for _ in HEADERS) + "|"]
-    for row in _rows(checks):
+    rows = _rows(checks)
+    for row in rows:
         row[-1] = "✅ ok" if row[-1] == "ok" else "❌ **over**"
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+    lines += markdown_table(HEADERS, rows)
     lines.append("")
     for c in checks:
         parts = [f"`{x.block}` (line {x.line}) {human(x.amount)} {LABELS[x.metric]}" for x in c.costliest]

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .compare import METRICS, Comparison, Row, Side, StageRow
-from .report import KIND_LABELS, human
+from .report import KIND_LABELS, human, markdown_table
 
 LABELS = {
     "macs": "MACs",
@@ -123,8 +123,7 @@ def render_markdown(c: Comparison) -> str:
     lines = [f"## {_title(c)}", ""]
     for title, key, rows in _sections(c):
         headers = _headers(key)
-        lines += [f"### {title}", "", "| " + " | ".join(headers) + " |", "|" + "|".join(["---"] + ["---:"] * (len(headers) - 1)) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in rows] + [""]
+        lines += [f"### {title}", ""] + markdown_table(headers, rows, right_from=1) + [""]
     return "\n".join(lines)
 
 

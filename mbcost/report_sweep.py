@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from .report import human
+from .report import elide, human, markdown_table
 from .sweep import Point, Sweep
 
 
@@ -108,8 +108,7 @@ def _headers(s: Sweep) -> tuple[str, ...]:
 def render_markdown(s: Sweep) -> str:
     headers = _headers(s)
     lines = [f"## {s.model}: width multiplier x resolution", ""]
-    lines += ["| " + " | ".join(headers) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(headers))) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in _rows(s)]
+    lines += markdown_table(headers, _rows(s), right_from=1)
     budget = _budget_line(s)
     return "\n".join(lines + ([f"", f"- {budget}"] if budget else [])) + "\n"
 
@@ -122,8 +121,9 @@ def render_table(s: Sweep, console: Any) -> None:
     for i, header in enumerate(_headers(s)):
         table.add_column(header, justify="left" if i in (0, 7) else "right", no_wrap=True)
     best = s.best
-    for p, row in zip(s.points, _rows(s)):
-        style = "bold green" if p is best else ("dim" if p.fits is False else None)
+    items, table.caption = elide(list(zip(s.points, _rows(s))), "points", marker=(None, ["..."] + [""] * (len(_headers(s)) - 1)))
+    for p, row in items:
+        style = "bold green" if p is not None and p is best else ("dim" if p is not None and p.fits is False else None)
         table.add_row(*row, style=style)
     console.print(table)
     budget = _budget_line(s)

@@ -48,8 +48,8 @@ class Located:
         return isinstance(self.value, list)
 
 
-def read_text(path: Path) -> str:
-    """The file's text, refusing what is not a readable, reasonably sized UTF-8 file."""
+def read_text(path: Path, limit: int = MAX_FILE_BYTES, limit_name: str = "MAX_FILE_BYTES") -> str:
+    """The file's text, refusing what is not a readable UTF-8 file of at most `limit` bytes."""
     name = str(path)
     try:
         exists, is_file = path.exists(), path.is_file()
@@ -61,8 +61,8 @@ def read_text(path: Path) -> str:
         raise SpecError("not a file", file=name)
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SpecError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)", file=name)
+        if size > limit:
+            raise SpecError(f"file is {size} bytes; the limit is {limit} bytes ({limit_name})", file=name)
         data = path.read_bytes()
     except OSError as error:
         raise SpecError(f"cannot read: {error.strerror or error}", file=name) from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import limits
 from .blocks import BLOCKS, Block
+from .counts import DTYPE_BYTES
 from .errors import SpecError, did_you_mean
 from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
 from .ops import activation_names, norm_names
@@ -83,7 +84,7 @@ class Budget:
     max_macs: int | None = spec_field(Quantity(), None, "most multiply-accumulates allowed, e.g. 300M")
     max_params: int | None = spec_field(Quantity(), None, "most parameters allowed, e.g. 3.5M")
     max_memory: int | None = spec_field(Quantity(), None, "most bytes of live activation memory allowed, e.g. 2M")
-    dtype: str | None = spec_field(Choice(lambda: ("fp32", "fp16", "int8"), "dtype"), None, "activation type of max_memory")
+    dtype: str | None = spec_field(Choice(lambda: tuple(DTYPE_BYTES), "dtype"), None, "activation type of max_memory")
     fused: bool = spec_field(Bool(), False, "gate memory on the fused-bottleneck peak (v2 paper, Section 5)")
     line: int = 0
     col: int = 0

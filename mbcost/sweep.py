@@ -9,12 +9,14 @@ spatial sizes), so a 1,000-point grid costs 1,000 cheap passes, not 1,000 spec e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from decimal import Decimal, DecimalException
 
 from .counts import Shape
 from .errors import SpecError
 from .fieldtypes import FieldError
 from .graph import INPUT, Graph, build_graph, check_resolution, check_width_multiplier
+from .limits import MAX_RESOLUTION
 from .spec import Spec
 
 MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
@@ -36,13 +38,12 @@ class Sweep:
     max_macs: int | None
     max_params: int | None
 
-    @property
+    @cached_property
     def best(self) -> Point | None:
-        """The largest point that fits: most MACs, ties broken by most params, then by grid order."""
+        """The largest point that fits: most MACs, ties broken by most params, then by grid order
+        (`max` keeps the first of equal keys)."""
         fitting = [p for p in self.points if p.fits]
-        if not fitting:
-            return None
-        return max(fitting, key=lambda p: (p.macs, p.params, -self.points.index(p)))
+        return max(fitting, key=lambda p: (p.macs, p.params)) if fitting else None
 
 
 def parse_values(text: str, integer: bool) -> tuple:
@@ -57,8 +58,8 @@ def parse_values(text: str, integer: bool) -> tuple:
         try:
             numbers = [Decimal(p) for p in parts]
             if not all(n.is_finite() for n in numbers):
-                raise InvalidOperation
-        except InvalidOperation:
+                raise FieldError(f"{item!r} is not a finite number")
+        except DecimalException:
             raise FieldError(f"{item!r} is not a number or a range start:stop:step") from None
         if len(parts) == 1:
             values.append(numbers[0])
@@ -66,7 +67,10 @@ def parse_values(text: str, integer: bool) -> tuple:
             start, stop, step = numbers
             if step <= 0 or stop < start:
                 raise FieldError(f"range {item!r} needs start <= stop and a positive step")
-            count = int((stop - start) / step) + 1
+            try:
+                count = int((stop - start) / step) + 1
+            except DecimalException:  # e.g. a step of 1e-999999
+                raise FieldError(f"range {item!r} has more than {MAX_POINTS} values") from None
             if count > MAX_POINTS:
                 raise FieldError(f"range {item!r} has more than {MAX_POINTS} values")
             values += [start + i * step for i in range(count)]
@@ -75,6 +79,8 @@ def parse_values(text: str, integer: bool) -> tuple:
     out = []
     for value in values:
         if integer:
+            if value.adjusted() > 9:  # 10 digits or more, far past MAX_RESOLUTION: int() of 1e999999999 would not end
+                raise FieldError(f"{value} is far above the limit of {MAX_RESOLUTION} pixels (MAX_RESOLUTION)")
             if value != value.to_integral_value():
                 raise FieldError(f"expected a whole number of pixels, got {value}")
             out.append(check_resolution(int(value)))

@@ -40,7 +40,7 @@ def test_json_contract():
         assert isinstance(data["total"][key], int), key
     t = data["total"]
     assert t["params"] == t["weights"] + t["biases"] + t["norm_params"]
-    assert t["other_ops"] == t["norm_ops"] + t["activation_ops"] + t["add_ops"] + t["pool_ops"]
+    assert t["other_ops"] == t["norm_ops"] + t["activation_ops"] + t["add_ops"] + t["pool_ops"] + t["multiply_ops"]
     first = data["layers"][0]
     assert first["name"] == "stem" and first["op"] == "conv"
     assert first["input_shape"] == [3, 224, 224] and first["output_shape"] == [24, 112, 112]  # 32*0.75

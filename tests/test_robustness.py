@@ -1,0 +1,90 @@
+"""Inputs found by review to crash or mislead: each now ends in a report or a one-line exit 2."""
+
+import json
+import os
+import stat
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from mbcost.cli import cli
+from mbcost.report import human
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_line_error(result, text):
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and text in result.stderr, result.stderr
+
+
+def test_output_through_a_symlink_keeps_the_link(tmp_path):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    assert run("analyze", "mobilenet_v1", "--format", "json", "-o", str(link)).exit_code == 0
+    assert link.is_symlink()
+    assert json.loads(target.read_text())["total"]["macs"] == 568_740_352
+
+
+def test_output_to_a_pipe_writes_through(tmp_path):
+    # A named pipe stands for any non-regular target (/dev/stdout, a device): renaming over it would
+    # replace it with a file.
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text()))
+    reader.start()
+    result = run("analyze", "mobilenet_v1", "--format", "json", "-o", str(pipe))
+    reader.join(timeout=30)
+    assert result.exit_code == 0
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert json.loads(received[0])["total"]["macs"] == 568_740_352
+
+
+def test_output_keeps_the_file_mode(tmp_path):
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    assert run("analyze", "mobilenet_v1", "--format", "json", "-o", str(target)).exit_code == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_output_that_cannot_be_written(tmp_path):
+    folder = tmp_path / "a_file"
+    folder.write_text("not a folder")
+    one_line_error(run("analyze", "mobilenet_v1", "-o", str(folder / "x.txt")), "--output")
+
+
+def test_baseline_at_other_settings_is_refused(tmp_path):
+    baseline = tmp_path / "base.json"
+    baseline.write_text(run("analyze", "mobilenet_v2", "--format", "json").stdout)
+    one_line_error(run("check", "mobilenet_v2", "--alpha", "0.5", "--baseline", str(baseline)), "alpha 1, resolution 224")
+
+
+def test_baseline_with_a_huge_number(tmp_path):
+    baseline = tmp_path / "base.json"
+    baseline.write_text('{"schema_version": 1, "total": {"macs": ' + "9" * 5000 + "}}")
+    one_line_error(run("check", "mobilenet_v2", "--baseline", str(baseline)), "too long")
+
+
+@pytest.mark.parametrize("option, value", [("--alpha", "0:10:1e-999999"), ("--alpha", "0.5:1e999999999:1"), ("--resolution", "1e999999999")])
+def test_sweep_ranges_past_decimal_limits(option, value):
+    one_line_error(run("sweep", "mobilenet_v1", option, value), option)
+
+
+def test_compare_with_a_name_too_long_for_the_os():
+    one_line_error(run("compare", "a" * 300 + "@1", "mobilenet_v1"), "not a built-in spec")
+
+
+@pytest.mark.parametrize(
+    "n, text",
+    # four significant digits, the suffix chosen after rounding
+    [(999, "999"), (1000, "1.000K"), (9_999, "9.999K"), (99_995, "100.0K"), (999_999, "1.000M"),
+     (568_740_352, "568.7M"), (3_504_872, "3.505M"), (-5_000, "-5.000K"), (123_456_789_012_345, "123.5T")],
+)
+def test_human_numbers(n, text):
+    assert human(n) == text
