@@ -277,17 +277,18 @@ def list_specs() -> int:
     """The built-in specs with their costs; a name works wherever a SPEC is asked for."""
     from rich.table import Table
 
-    from . import analyze_spec
     from .builtin import builtin_names
+    from .cost import analyze as run
+    from .graph import build_graph
     from .report import human
 
     table = Table(title="built-in specs")
     for header in ("name", "description", "resolution", "MACs", "params"):
         table.add_column(header, justify="right" if header in ("MACs", "params", "resolution") else "left")
     for name in builtin_names():
-        result = analyze_spec(name)
-        spec_description = load(name).description
-        table.add_row(name, spec_description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
+        spec = load(name)
+        result = run(build_graph(spec))
+        table.add_row(name, spec.description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
     console().print(table)
     return EXIT_OK
 

@@ -141,7 +141,8 @@ def _peak(sequence: tuple[Step, ...], live: list[int], size: int) -> Peak:
 
 
 def peak(graph: Graph, dtype: str = "fp32", fused: bool = False) -> int:
-    """Peak live activation bytes of one inference: the number a `--max-memory` budget gates on."""
+    """Peak live activation bytes of one inference, for Python callers (`check --max-memory` reads the
+    same figure from `Analysis.memory`)."""
     size = bytes_per_element(dtype)
     sequence = steps(graph, fused)
     return max(live_elements(sequence, tensor_shapes(graph))) * size
