@@ -8,14 +8,13 @@ name; the network's input is `input`.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from . import limits
 from .blocks import Block
 from .counts import Shape
 from .errors import SpecError
-from .fieldtypes import FieldError, Int, Number
+from .fieldtypes import Int, Number
 from .ops import Linear, GlobalPool, Op
 from .scaling import scale_channels
 from .spec import Spec

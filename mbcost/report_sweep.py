@@ -110,7 +110,7 @@ def render_markdown(s: Sweep) -> str:
     lines = [f"## {s.model}: width multiplier x resolution", ""]
     lines += markdown_table(headers, _rows(s), right_from=1)
     budget = _budget_line(s)
-    return "\n".join(lines + ([f"", f"- {budget}"] if budget else [])) + "\n"
+    return "\n".join(lines + (["", f"- {budget}"] if budget else [])) + "\n"
 
 
 def render_table(s: Sweep, console: Any) -> None:

@@ -6,10 +6,19 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from mbcost import analyze_spec
+from mbcost.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def run(*args):
+    """`mbcost ARGS...` through click's runner; any exception but the exit itself fails the test."""
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
 
 
 @pytest.fixture

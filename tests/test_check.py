@@ -10,19 +10,14 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from mbcost.cli import cli
 
 from .closed_form import tiny_spec, tiny_totals
+from .conftest import run
 
 V2_MACS, V2_PARAMS = 300_774_272, 3_504_872  # torchvision MobileNet_V2_Weights.IMAGENET1K_V1
 
 
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def write_spec(folder, channels=16, budget="", name="net"):

@@ -8,15 +8,13 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from mbcost.cli import cli
 
 from .conftest import REPO
+from .conftest import run
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args))
 
 
 def test_table_shows_layers_totals_and_rollups():

@@ -6,20 +6,15 @@ import json
 from collections import defaultdict
 
 import pytest
-from click.testing import CliRunner
 
-from mbcost.cli import cli
 from mbcost.compare import Target, parse_target
 
 from .closed_form import v1_layers, v1_totals
+from .conftest import run
 
 V2_MACS, V2_PARAMS = 300_774_272, 3_504_872  # torchvision MobileNet_V2_Weights.IMAGENET1K_V1
 
 
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def compare_json(*args):

@@ -1,7 +1,6 @@
 """Bad input: one line on stderr, `FILE:LINE:COL: field: message`, exit code 2, never a traceback."""
 
 import re
-import textwrap
 
 import pytest
 from click.testing import CliRunner

@@ -6,14 +6,11 @@ import stat
 import threading
 
 import pytest
-from click.testing import CliRunner
 
-from mbcost.cli import cli
 from mbcost.report import human
+from .conftest import run
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args))
 
 
 def one_line_error(result, text):

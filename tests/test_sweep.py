@@ -7,22 +7,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from mbcost import analyze_spec, load
-from mbcost.cli import cli
 from mbcost.fieldtypes import FieldError
 from mbcost.sweep import Point, Sweep, parse_values, sweep
 
 from .closed_form import tiny_spec, tiny_totals, v1_totals
+from .conftest import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def rows(*args):

@@ -9,19 +9,16 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from mbcost import build_graph, load
-from mbcost.cli import cli
 from mbcost.ops import OPS
 
 from .conftest import REPO
+from .conftest import run
 
 TOTAL_KEYS = {"macs", "params", "weights", "biases", "norm_params", "norm_buffers"}
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args))
 
 
 def python(code: str) -> subprocess.CompletedProcess:
