@@ -9,6 +9,7 @@ name; the network's input is `input`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from . import limits
 from .blocks import Block
@@ -112,7 +113,7 @@ class Builder:
         self.block = ""
         self.names: set[str] = {INPUT}
 
-    def fail(self, block: Block | None, field: str, message: str) -> SpecError:
+    def fail(self, block: Block | None, field: str, message: str) -> NoReturn:
         line, col = (block.line, block.col) if block else (0, 0)
         kind = f"{block.kind}." if block else ""
         raise SpecError(message, file=self.spec.file, line=line, col=col, field=f"{self.block} ({kind}{field})" if block else field)
