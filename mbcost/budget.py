@@ -3,6 +3,7 @@ line, or a baseline report plus an allowed growth (a ratchet); and the outcome o
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from .errors import SpecError
 from .limits import MAX_REPORT_BYTES
 from .quantity import show_percent
 from .source import read_text
-from .spec import Spec
+from .spec import Budget, Spec
 
 METRICS = ("macs", "params", "memory")
 BASELINE_METRICS = ("macs", "params")  # what a baseline report ratchets
@@ -90,6 +91,13 @@ class Check:
 
     def costliest_for(self, metric: str) -> Costliest:
         return next(c for c in self.costliest if c.metric == metric)
+
+
+def effective(spec: Spec, **options) -> Budget:
+    """The spec's `budget:` with the command line's options laid over it field by field (an option left
+    at None keeps the spec's value)."""
+    base = spec.budget if spec.budget is not None else Budget()
+    return dataclasses.replace(base, **{k: v for k, v in options.items() if v is not None})
 
 
 def load_baseline(path: Path) -> Baseline:

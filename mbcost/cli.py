@@ -339,15 +339,14 @@ def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: 
     """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
     with budgets (options or the spec's `budget:`), which points fit and the largest that fits."""
     from . import report_sweep
+    from .budget import effective
     from .sweep import sweep as run
 
     model = load(spec)
     alpha_values = alphas or (model.width_multiplier,)
     size_values = resolutions or (model.input.resolution,)
-    if model.budget is not None:  # options replace the spec's budget field by field
-        max_macs = max_macs if max_macs is not None else model.budget.max_macs
-        max_params = max_params if max_params is not None else model.budget.max_params
-    result = run(model, alpha_values, size_values, max_macs, max_params)
+    limits = effective(model, max_macs=max_macs, max_params=max_params)
+    result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params)
     if fmt == "table":
         emit_rich(lambda c: report_sweep.render_table(result, c), output)
     else:
@@ -400,9 +399,9 @@ def check(
     checks = []
     for name in specs:  # everything is loaded and validated before anything is printed
         spec = load(name)
-        spec_budget = spec.budget
-        fuse = fused if fused is not None else bool(spec_budget and spec_budget.fused)
-        result = run(build_graph(spec, alpha, resolution), dtype or (spec_budget and spec_budget.dtype) or "fp32")
+        memory_budget = budget.effective(spec, fused=fused, dtype=dtype)
+        fuse = memory_budget.fused
+        result = run(build_graph(spec, alpha, resolution), memory_budget.dtype or "fp32")
         limits = budget.gather_limits(
             spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse
         )
