@@ -114,13 +114,26 @@ def steps(graph: Graph, fused: bool = False) -> tuple[Step, ...]:
     return tuple(out)
 
 
-def live_elements(sequence: tuple[Step, ...], shapes: dict[str, Shape]) -> list[int]:
-    """Elements live at each step: tensors made earlier and read at or after it, plus its outputs.
-    A tensor is freed after its last reader; one nobody reads (the network output) after its own step."""
+def release_points(sequence: tuple[Step, ...]) -> list[tuple[str, ...]]:
+    """For each step, the tensors that die after it: those it is the last to read, and its outputs that
+    nothing reads (the network output). The one liveness rule of the project: the memory figures and
+    the torch module's forward pass both free tensors by it."""
     last_read: dict[str, int] = {}
+    made: dict[str, int] = {INPUT: 0}
     for i, step in enumerate(sequence):
         for name in step.inputs:
             last_read[name] = i
+        for name in step.outputs:
+            made.setdefault(name, i)
+    released: list[list[str]] = [[] for _ in sequence]
+    for name, i in made.items():
+        released[last_read.get(name, i)].append(name)
+    return [tuple(names) for names in released]
+
+
+def live_elements(sequence: tuple[Step, ...], shapes: dict[str, Shape]) -> list[int]:
+    """Elements live at each step: tensors made earlier and read at or after it, plus its outputs."""
+    releases = release_points(sequence)
     alive = {INPUT: shapes[INPUT].elements}
     total = alive[INPUT]
     out = []
@@ -130,7 +143,7 @@ def live_elements(sequence: tuple[Step, ...], shapes: dict[str, Shape]) -> list[
                 alive[name] = shapes[name].elements
                 total += alive[name]
         out.append(total)
-        for name in [t for t in alive if last_read.get(t, i) <= i]:
+        for name in releases[i]:
             total -= alive.pop(name)
     return out
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from .errors import TorchMissing
 from .graph import INPUT, Graph
+from .memory import release_points
+from .memory import steps as node_steps
 from .ops import Op
 
 try:
@@ -30,16 +32,13 @@ class Step:
 
 
 def _steps(graph: Graph) -> tuple[Step, ...]:
-    last_use = {INPUT: -1}
-    for i, node in enumerate(graph.nodes):
-        last_use[node.name] = i  # a node nobody reads is freed right after it runs
-        for name in node.inputs:
-            last_use[name] = i
-    last_use[graph.output.name] = len(graph.nodes)  # the result is never freed
-    by_step: dict[int, list[str]] = {}
-    for name, i in last_use.items():
-        by_step.setdefault(i, []).append(name)
-    return tuple(Step(n.name, n.op, n.inputs, tuple(by_step.get(i, ()))) for i, n in enumerate(graph.nodes))
+    """The nodes in order, each with the tensors to free after it (memory.release_points), the
+    network's result excepted."""
+    releases = release_points(node_steps(graph))
+    result = graph.output.name
+    return tuple(
+        Step(n.name, n.op, n.inputs, tuple(name for name in releases[i] if name != result)) for i, n in enumerate(graph.nodes)
+    )
 
 
 def _container(children: dict[str, Any]) -> nn.Module:
