@@ -323,6 +323,7 @@ def render_markdown(a: Analysis) -> str:
 # complete). json, csv and markdown always hold every row.
 TABLE_ROWS = 400
 TABLE_HEAD, TABLE_TAIL = 300, 50
+COLUMNS_DROPPED_FIRST = ("mem bar", "MACs bar", "k/s/g", "output", "input -> output", "op")
 
 
 def elide(rows: list, what: str, marker: Any = None) -> tuple[list, str | None]:
@@ -343,17 +344,23 @@ def render_table(a: Analysis, console: Any) -> None:
     from rich.table import Table
 
     t = a.total
-    layers = Table(title=_title(a), box=box.SIMPLE_HEAD, show_footer=True, title_style="bold")
-    footers = ("total", "", "", "", human(t.macs), human(t.params), "100.0%", "")
-    for i, (header, footer) in enumerate(zip(LAYER_HEADERS, footers)):
-        numeric = i >= 4
-        layers.add_column(header, footer=footer, justify="right" if numeric else "left", no_wrap=True)
-        if header == "MACs %":
-            layers.add_column("MACs bar", no_wrap=True)
-    layers.add_column("mem bar", no_wrap=True)
-    rows, layers.caption = elide(
-        [[*row[:7], macs_bar, *row[7:], memory_bar] for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a))], "layers"
-    )
+    headers = [*LAYER_HEADERS[:7], "MACs bar", LAYER_HEADERS[7], "mem bar"]
+    footers = ["total", "", "", "", human(t.macs), human(t.params), "100.0%", "", "", ""]
+    rows = [[*row[:7], macs_bar, *row[7:], memory_bar] for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a))]
+    rows, caption = elide(rows, "layers")
+    # In a terminal too narrow for every column, whole columns go, least telling first, rather than
+    # numbers being cut to "3.6…".
+    widths = [max(len(h), len(f), *(len(row[i]) for row in rows)) for i, (h, f) in enumerate(zip(headers, footers))]
+    keep = list(range(len(headers)))
+    for header in COLUMNS_DROPPED_FIRST:
+        if sum(widths[i] + 3 for i in keep) <= console.width:
+            break
+        keep.remove(headers.index(header))
+    layers = Table(title=_title(a), caption=caption, box=box.SIMPLE_HEAD, show_footer=True, title_style="bold")
+    for i in keep:
+        numeric = headers[i] in ("MACs", "params", "MACs %", "output")
+        layers.add_column(headers[i], footer=footers[i], justify="right" if numeric else "left", no_wrap=True)
+    rows = [[row[i] for i in keep] for row in rows]
     for row in rows:
         layers.add_row(*row)
     console.print(layers)

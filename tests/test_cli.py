@@ -162,3 +162,19 @@ def test_long_tables_show_head_and_tail(tmp_path):
     macs = 1000 * 3 * 3 * 4 * 9 * 9  # depthwise K*K*M*DF*DF, every layer
     assert f"{macs:,} MACs" in out
     assert len(json.loads(run("analyze", str(spec), "--format", "json").stdout)["layers"]) == 1000
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 140])
+def test_narrow_terminals_drop_columns_not_digits(width):
+    import io
+
+    from rich.console import Console
+
+    from mbcost import analyze_spec, report
+
+    buffer = io.StringIO()
+    report.render_table(analyze_spec("mobilenet_v2"), Console(file=buffer, width=width))
+    out = buffer.getvalue()
+    assert "…" not in out  # nothing cut to an ellipsis
+    assert "blocks.16.project" in out and "300.8M" in out and "3.505M" in out  # names and totals whole
+    assert max(len(line) for line in out.splitlines()) <= width
