@@ -338,6 +338,19 @@ def elide(rows: list, what: str, marker: Any = None) -> tuple[list, str | None]:
     return rows[:TABLE_HEAD] + [marker] + rows[-TABLE_TAIL:], caption
 
 
+def fit_columns(headers, rows, width: int, drop_first, footers=()) -> list[int]:
+    """The indices of the columns a rich table shows in `width` terminal columns: all of them, or fewer,
+    leaving out the columns of `drop_first` (indices) in order until the rest fit. A narrow terminal
+    loses whole columns, least telling first, rather than having rich cut numbers to '3.6…'."""
+    widths = [max(len(str(h)), *(len(row[i]) for row in rows), *(len(f[i]) for f in [footers] if f)) for i, h in enumerate(headers)]
+    keep = list(range(len(headers)))
+    for index in drop_first:
+        if sum(widths[i] + 3 for i in keep) <= width:  # 3: a column's padding and separator
+            break
+        keep.remove(index)
+    return keep
+
+
 def render_table(a: Analysis, console: Any) -> None:
     """Print the rich report on `console`."""
     from rich import box
@@ -348,14 +361,7 @@ def render_table(a: Analysis, console: Any) -> None:
     footers = ["total", "", "", "", human(t.macs), human(t.params), "100.0%", "", "", ""]
     rows = [[*row[:7], macs_bar, *row[7:], memory_bar] for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a))]
     rows, caption = elide(rows, "layers")
-    # In a terminal too narrow for every column, whole columns go, least telling first, rather than
-    # numbers being cut to "3.6…".
-    widths = [max(len(h), len(f), *(len(row[i]) for row in rows)) for i, (h, f) in enumerate(zip(headers, footers))]
-    keep = list(range(len(headers)))
-    for header in COLUMNS_DROPPED_FIRST:
-        if sum(widths[i] + 3 for i in keep) <= console.width:
-            break
-        keep.remove(headers.index(header))
+    keep = fit_columns(headers, rows, console.width, [headers.index(h) for h in COLUMNS_DROPPED_FIRST], footers)
     layers = Table(title=_title(a), caption=caption, box=box.SIMPLE_HEAD, show_footer=True, title_style="bold")
     for i in keep:
         numeric = headers[i] in ("MACs", "params", "MACs %", "output")

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .compare import METRICS, Comparison, Row, Side, StageRow
-from .report import KIND_LABELS, human, markdown_table
+from .report import KIND_LABELS, fit_columns, human, markdown_table
 
 LABELS = {
     "macs": "MACs",
@@ -133,11 +133,14 @@ def render_table(c: Comparison, console: Any) -> None:
 
     console.print(_title(c), style="bold", highlight=False, markup=False)
     for title, key, rows in _sections(c):
+        headers = _headers(key)
+        # narrow terminals lose the params half first (8..5), then the relative MACs change (4)
+        keep = fit_columns(headers, rows, console.width, [8, 7, 6, 5, 4] if key else [])
         table = Table(title=title, box=box.SIMPLE_HEAD, title_style="bold")
-        for i, header in enumerate(_headers(key)):
-            table.add_column(header, justify="left" if i == 0 else "right", no_wrap=True)
+        for i in keep:  # the row label may wrap; numbers never
+            table.add_column(headers[i], justify="left" if i == 0 else "right", no_wrap=i != 0)
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(row[i] for i in keep))
         console.print(table)
 
 

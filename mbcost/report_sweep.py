@@ -8,7 +8,7 @@ import io
 import json
 from typing import Any
 
-from .report import elide, human, markdown_table
+from .report import elide, fit_columns, human, markdown_table
 from .sweep import Point, Sweep
 
 
@@ -117,14 +117,17 @@ def render_table(s: Sweep, console: Any) -> None:
     from rich import box
     from rich.table import Table
 
+    headers = _headers(s)
     table = Table(title=f"{s.model}: width multiplier x resolution", box=box.SIMPLE_HEAD, title_style="bold")
-    for i, header in enumerate(_headers(s)):
-        table.add_column(header, justify="left" if i in (0, 7) else "right", no_wrap=True)
     best = s.best
-    items, table.caption = elide(list(zip(s.points, _rows(s))), "points", marker=(None, ["..."] + [""] * (len(_headers(s)) - 1)))
+    items, table.caption = elide(list(zip(s.points, _rows(s))), "points", marker=(None, ["..."] + [""] * (len(headers) - 1)))
+    # narrow terminals lose the exact counts (5, 6) first, then the model label (0)
+    keep = fit_columns(headers, [row for _, row in items], console.width, [6, 5, 0])
+    for i in keep:
+        table.add_column(headers[i], justify="left" if i in (0, 7) else "right", no_wrap=True)
     for p, row in items:
         style = "bold green" if p is not None and p is best else ("dim" if p is not None and p.fits is False else None)
-        table.add_row(*row, style=style)
+        table.add_row(*(row[i] for i in keep), style=style)
     console.print(table)
     budget = _budget_line(s)
     if budget:

@@ -178,3 +178,22 @@ def test_narrow_terminals_drop_columns_not_digits(width):
     assert "…" not in out  # nothing cut to an ellipsis
     assert "blocks.16.project" in out and "300.8M" in out and "3.505M" in out  # names and totals whole
     assert max(len(line) for line in out.splitlines()) <= width
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_compare_and_sweep_tables_fit_without_cutting_numbers(width):
+    import io
+
+    from rich.console import Console
+
+    from mbcost import load, report_compare, report_sweep
+    from mbcost.compare import compare_targets, parse_target
+    from mbcost.sweep import sweep
+
+    for render in (
+        lambda c: report_compare.render_table(compare_targets(parse_target("mobilenet_v2"), parse_target("mobilenet_v3_large")), c),
+        lambda c: report_sweep.render_table(sweep(load("mobilenet_v1"), (1.0, 0.5), (224, 128), 300_000_000, None), c),
+    ):
+        buffer = io.StringIO()
+        render(Console(file=buffer, width=width))
+        assert "…" not in buffer.getvalue()
