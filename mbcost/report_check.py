@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from .budget import LABELS, Check, Outcome
-from .report import human, markdown_table
+from .report import fit_columns, human, markdown_table
 
 
 def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:
@@ -136,12 +136,14 @@ def render_table(checks: tuple[Check, ...], console: Any) -> None:
     from rich.table import Table
 
     table = Table(title="mbcost check", box=box.SIMPLE_HEAD, title_style="bold")
-    for i, header in enumerate(HEADERS):
-        table.add_column(header, justify="right" if 1 <= i <= 6 and i != 3 else "left", no_wrap=True)
-    for row in _rows(checks):
-        status = row[-1]
-        row[-1] = "[green]ok[/green]" if status == "ok" else "[bold red]OVER[/bold red]"
-        table.add_row(*row)
+    rows = _rows(checks)
+    # narrow terminals lose alpha (1), resolution (2), the limit's source (7), then the model (0)
+    keep = fit_columns(HEADERS, rows, console.width, [1, 2, 7, 0])
+    for i in keep:
+        table.add_column(HEADERS[i], justify="right" if 1 <= i <= 6 and i != 3 else "left", no_wrap=True)
+    for row in rows:
+        row[-1] = "[green]ok[/green]" if row[-1] == "ok" else "[bold red]OVER[/bold red]"
+        table.add_row(*(row[i] for i in keep))
     console.print(table)
     for c in checks:
         parts = [f"{x.block} (line {x.line}) {human(x.amount)} {LABELS[x.metric]}" for x in c.costliest]
