@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -61,6 +60,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     alias = ALIASES.get(text.lower())
     if alias in options:
         return f" (did you mean '{alias}'?)"
+    import difflib  # only on the error path: it costs start-up time
+
     close = difflib.get_close_matches(text.lower(), list(lower), n=1, cutoff=0.6)
     return f" (did you mean '{lower[close[0]]}'?)" if close else ""
 

@@ -4,9 +4,6 @@ number formatting."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from .cost import Analysis, LayerCost
@@ -177,6 +174,8 @@ def to_dict(a: Analysis) -> dict[str, Any]:
 
 def _compact_encoder() -> Any:
     """json.dumps(item) without rebuilding the encoder per call: a 10,000-block report has 50,000 items."""
+    import json
+
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
         return json.dumps
@@ -187,6 +186,8 @@ def _compact_encoder() -> Any:
 def render_json(a: Analysis) -> str:
     """Indented at the top level, one list item (a layer) per line: readable in a diff, and fast, since
     only compact dumps use json's C encoder."""
+    import json
+
     parts = []
     dumps = _compact_encoder()
     for key, value in to_dict(a).items():
@@ -207,6 +208,9 @@ CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "
 
 def render_csv(a: Analysis) -> str:
     """One row per layer, exact integers; shapes as CxHxW."""
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -235,27 +239,22 @@ def _title(a: Analysis) -> str:
     return f"{g.model}  alpha {g.width_multiplier:g}  resolution {g.resolution}"
 
 
-def _rows(a: Analysis) -> list[list[str]]:
-    t = a.total
+def _row(layer: LayerCost, mem: LayerMemory, total: Cost) -> list[str]:
+    node = layer.node
     return [
-        [
-            layer.node.name,
-            KIND_LABELS.get(layer.node.op.kind, layer.node.op.kind),
-            f"{layer.node.input_shape} -> {layer.node.output_shape}",
-            _attrs(layer),
-            human(layer.cost.macs),
-            human(layer.cost.params),
-            _percent(layer.cost.macs, t.macs),
-            human_bytes(mem.output_bytes),
-        ]
-        for layer, mem in zip(a.layers, a.memory.layers)
+        node.name,
+        KIND_LABELS.get(node.op.kind, node.op.kind),
+        f"{node.input_shape} -> {node.output_shape}",
+        _attrs(layer),
+        human(layer.cost.macs),
+        human(layer.cost.params),
+        _percent(layer.cost.macs, total.macs),
+        human_bytes(mem.output_bytes),
     ]
 
 
-def _bars(a: Analysis) -> list[tuple[str, str]]:
-    """Per layer: MACs against the costliest layer's, output bytes against the largest output's."""
-    macs, out = a.max_layer_macs, a.memory.max_output_bytes
-    return [(bar(layer.cost.macs, macs), bar(mem.output_bytes, out)) for layer, mem in zip(a.layers, a.memory.layers)]
+def _rows(a: Analysis) -> list[list[str]]:
+    return [_row(layer, mem, a.total) for layer, mem in zip(a.layers, a.memory.layers)]
 
 
 def _kind_rows(a: Analysis) -> list[list[str]]:
@@ -274,9 +273,11 @@ def _block_rows(a: Analysis) -> list[list[str]]:
 def _summary_lines(a: Analysis) -> list[str]:
     t, s = a.total, a.standard
     lines = [
-        f"total: {t.macs:,} MACs ({human(t.macs)}), {t.params:,} params ({human(t.params)}: "
-        f"{t.weights:,} weights, {t.biases:,} biases, {t.norm_params:,} norm); "
-        f"{t.norm_buffers:,} norm buffers; {t.other_ops:,} other ops",
+        (
+            f"total: {t.macs:,} MACs ({human(t.macs)}), {t.params:,} params ({human(t.params)}: "
+            f"{t.weights:,} weights, {t.biases:,} biases, {t.norm_params:,} norm); "
+            f"{t.norm_buffers:,} norm buffers; {t.other_ops:,} other ops"
+        ),
     ]
     if a.pairs:
         lines.append(
@@ -354,31 +355,40 @@ def fit_columns(headers, rows, width: int, drop_first, footers=()) -> list[int]:
 def render_table(a: Analysis, console: Any) -> None:
     """Print the rich report on `console`."""
     from rich import box
-    from rich.table import Table
 
-    t = a.total
+    from .tables import column_table
+
+    t, memory = a.total, a.memory
     headers = [*LAYER_HEADERS[:7], "MACs bar", LAYER_HEADERS[7], "mem bar"]
     footers = ["total", "", "", "", human(t.macs), human(t.params), "100.0%", "", "", ""]
-    rows = [[*row[:7], macs_bar, *row[7:], memory_bar] for row, (macs_bar, memory_bar) in zip(_rows(a), _bars(a))]
-    rows, caption = elide(rows, "layers")
+    shown, caption = elide(list(range(len(a.layers))), "layers", marker=-1)  # only shown rows are formatted
+    macs, out = a.max_layer_macs, memory.max_output_bytes
+    rows = []
+    for i in shown:
+        if i < 0:
+            rows.append(["...", f"{len(a.layers) - TABLE_HEAD - TABLE_TAIL:,} more"] + [""] * (len(headers) - 2))
+            continue
+        layer, mem = a.layers[i], memory.layers[i]
+        row = _row(layer, mem, t)
+        rows.append([*row[:7], bar(layer.cost.macs, macs), row[7], bar(mem.output_bytes, out)])
     keep = fit_columns(headers, rows, console.width, [headers.index(h) for h in COLUMNS_DROPPED_FIRST], footers)
-    layers = Table(title=_title(a), caption=caption, box=box.SIMPLE_HEAD, show_footer=True, title_style="bold")
-    for i in keep:
-        numeric = headers[i] in ("MACs", "params", "MACs %", "output")
-        layers.add_column(headers[i], footer=footers[i], justify="right" if numeric else "left", no_wrap=True)
-    rows = [[row[i] for i in keep] for row in rows]
-    for row in rows:
-        layers.add_row(*row)
-    console.print(layers)
-    kinds, blocks = (_kind_rows(a), None), elide(_block_rows(a), "blocks")
-    for title, key, (rows, caption) in (("by op kind (v1 paper, Table 2)", "op", kinds), ("by block", "block", blocks)):
-        table = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, title_style="bold")
-        table.add_column(key)
-        for header in GROUP_HEADERS:
-            table.add_column(header, justify="right")
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+    style = {"box": box.SIMPLE_HEAD, "title_style": "bold"}
+    console.print(
+        column_table(
+            [headers[i] for i in keep],
+            [[row[i] for i in keep] for row in rows],
+            right=("MACs", "params", "MACs %", "output"),
+            footers=[footers[i] for i in keep],
+            title=_title(a),
+            caption=caption,
+            **style,
+        )
+    )
+    for title, key, (rows, caption) in (
+        ("by op kind (v1 paper, Table 2)", "op", (_kind_rows(a), None)),
+        ("by block", "block", elide(_block_rows(a), "blocks")),
+    ):
+        console.print(column_table((key,) + GROUP_HEADERS, rows, right=GROUP_HEADERS, title=title, caption=caption, **style))
     for line in _summary_lines(a):
         console.print(line, highlight=False)
 
@@ -420,6 +430,8 @@ def resolution_to_dict(a: Analysis) -> dict[str, Any]:
 
 
 def render_resolution_json(a: Analysis) -> str:
+    import json
+
     return json.dumps(resolution_to_dict(a), indent=2) + "\n"
 
 
@@ -429,6 +441,9 @@ RESOLUTION_CSV_COLUMNS = (
 
 
 def render_resolution_csv(a: Analysis) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(RESOLUTION_CSV_COLUMNS)
