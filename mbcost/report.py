@@ -257,17 +257,16 @@ def _rows(a: Analysis) -> list[list[str]]:
     return [_row(layer, mem, a.total) for layer, mem in zip(a.layers, a.memory.layers)]
 
 
+def _group_row(name: str, c: Cost, t: Cost) -> list[str]:
+    return [name, human(c.macs), _percent(c.macs, t.macs), human(c.params), _percent(c.params, t.params)]
+
+
 def _kind_rows(a: Analysis) -> list[list[str]]:
-    t = a.total
-    return [
-        [KIND_LABELS.get(k, k), human(c.macs), _percent(c.macs, t.macs), human(c.params), _percent(c.params, t.params)]
-        for k, c in a.by_kind().items()
-    ]
+    return [_group_row(KIND_LABELS.get(k, k), c, a.total) for k, c in a.by_kind().items()]
 
 
 def _block_rows(a: Analysis) -> list[list[str]]:
-    t = a.total
-    return [[b, human(c.macs), _percent(c.macs, t.macs), human(c.params), _percent(c.params, t.params)] for b, c in a.by_block().items()]
+    return [_group_row(b, c, a.total) for b, c in a.by_block().items()]
 
 
 def _summary_lines(a: Analysis) -> list[str]:
@@ -339,6 +338,20 @@ def elide(rows: list, what: str, marker: Any = None) -> tuple[list, str | None]:
     return rows[:TABLE_HEAD] + [marker] + rows[-TABLE_TAIL:], caption
 
 
+_LEFT_OUT = object()
+
+
+def shown_rows(items: list, what: str, row: Any) -> tuple[list[list[str]], str | None]:
+    """`elide` over `items`, formatting only the rows shown with `row(item)`: a 50,000-layer report
+    formats 351 rows, not 50,000."""
+    shown, caption = elide(items, what, marker=_LEFT_OUT)
+    rows = [row(item) for item in shown if item is not _LEFT_OUT]
+    if caption is not None:
+        hidden = len(items) - TABLE_HEAD - TABLE_TAIL
+        rows.insert(TABLE_HEAD, ["...", f"{hidden:,} more"] + [""] * (len(rows[0]) - 2))
+    return rows, caption
+
+
 def fit_columns(headers, rows, width: int, drop_first, footers=()) -> list[int]:
     """The indices of the columns a rich table shows in `width` terminal columns: all of them, or fewer,
     leaving out the columns of `drop_first` (indices) in order until the rest fit. A narrow terminal
@@ -361,16 +374,14 @@ def render_table(a: Analysis, console: Any) -> None:
     t, memory = a.total, a.memory
     headers = [*LAYER_HEADERS[:7], "MACs bar", LAYER_HEADERS[7], "mem bar"]
     footers = ["total", "", "", "", human(t.macs), human(t.params), "100.0%", "", "", ""]
-    shown, caption = elide(list(range(len(a.layers))), "layers", marker=-1)  # only shown rows are formatted
     macs, out = a.max_layer_macs, memory.max_output_bytes
-    rows = []
-    for i in shown:
-        if i < 0:
-            rows.append(["...", f"{len(a.layers) - TABLE_HEAD - TABLE_TAIL:,} more"] + [""] * (len(headers) - 2))
-            continue
+
+    def layer_row(i: int) -> list[str]:
         layer, mem = a.layers[i], memory.layers[i]
-        row = _row(layer, mem, t)
-        rows.append([*row[:7], bar(layer.cost.macs, macs), row[7], bar(mem.output_bytes, out)])
+        cells = _row(layer, mem, t)
+        return [*cells[:7], bar(layer.cost.macs, macs), cells[7], bar(mem.output_bytes, out)]
+
+    rows, caption = shown_rows(list(range(len(a.layers))), "layers", layer_row)
     keep = fit_columns(headers, rows, console.width, [headers.index(h) for h in COLUMNS_DROPPED_FIRST], footers)
     style = {"box": box.SIMPLE_HEAD, "title_style": "bold"}
     console.print(
@@ -386,7 +397,7 @@ def render_table(a: Analysis, console: Any) -> None:
     )
     for title, key, (rows, caption) in (
         ("by op kind (v1 paper, Table 2)", "op", (_kind_rows(a), None)),
-        ("by block", "block", elide(_block_rows(a), "blocks")),
+        ("by block", "block", shown_rows(list(a.by_block().items()), "blocks", lambda item: _group_row(*item, t))),
     ):
         console.print(column_table((key,) + GROUP_HEADERS, rows, right=GROUP_HEADERS, title=title, caption=caption, **style))
     for line in _summary_lines(a):
