@@ -137,6 +137,13 @@ def _group_dict(name_key: str, groups: dict[str, Cost], total: Cost) -> list[dic
 
 def to_dict(a: Analysis) -> dict[str, Any]:
     """The JSON contract (schema_version 1); documented in the README."""
+    report = _to_dict(a)
+    report["layers"] = [_layer_dict(layer, a.total, mem) for layer, mem in zip(a.layers, a.memory.layers)]
+    return report
+
+
+def _to_dict(a: Analysis) -> dict[str, Any]:
+    """`to_dict` with `layers` left empty, in its place: render_json writes the layers its own way."""
     t = a.total
     totals = t.as_dict()
     totals["standard_macs"] = a.standard.macs
@@ -146,7 +153,7 @@ def to_dict(a: Analysis) -> dict[str, Any]:
     return {
         **_header(a),
         "total": totals,
-        "layers": [_layer_dict(layer, t, mem) for layer, mem in zip(a.layers, m.layers)],
+        "layers": [],
         "separable": [
             {
                 "depthwise": p.pair.depthwise,
@@ -183,6 +190,31 @@ def _compact_encoder() -> Any:
     return lambda item: "".join(encode(item, 0))
 
 
+def _layer_lines(a: Analysis, dumps: Any) -> list[str]:
+    """`dumps(_layer_dict(layer))` of every layer, the same text, faster. Most of a layer's fields (its
+    shapes, attributes, counts, shares and output size) follow from its op and input shapes alone, as
+    in cost.py, and the copies of a repeated block share those: they are encoded once per distinct
+    (op, input shapes). Only the name, block, inputs and live bytes are a layer's own."""
+    from json.encoder import encode_basestring_ascii as quote
+
+    t, lines, shared = a.total, [], {}
+    for layer, mem in zip(a.layers, a.memory.layers):
+        node = layer.node
+        key = (node.op, node.input_shapes)
+        middle = shared.get(key)
+        if middle is None:
+            whole = _layer_dict(layer, t, mem)
+            for own in ("name", "op", "block", "inputs", "live_bytes"):
+                del whole[own]
+            middle = shared[key] = dumps(whole)[1:-1]
+        inputs = ", ".join(map(quote, node.inputs))
+        lines.append(
+            f'{{"name": {quote(node.name)}, "op": {quote(node.op.kind)}, "block": {quote(node.block)}, '
+            f'"inputs": [{inputs}], {middle}, "live_bytes": {mem.live_bytes}}}'
+        )
+    return lines
+
+
 def render_json(a: Analysis) -> str:
     """Indented at the top level, one list item (a layer) per line: readable in a diff, and fast, since
     only compact dumps use json's C encoder."""
@@ -190,9 +222,10 @@ def render_json(a: Analysis) -> str:
 
     parts = []
     dumps = _compact_encoder()
-    for key, value in to_dict(a).items():
-        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-            text = "[\n" + ",\n".join("    " + dumps(item) for item in value) + "\n  ]" if value else "[]"
+    for key, value in _to_dict(a).items():
+        if key == "layers" or (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
+            items = _layer_lines(a, dumps) if key == "layers" else [dumps(item) for item in value]
+            text = "[\n" + ",\n".join("    " + item for item in items) + "\n  ]" if items else "[]"
         elif isinstance(value, dict):
             text = json.dumps(value, indent=2).replace("\n", "\n  ")
         else:
