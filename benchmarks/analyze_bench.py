@@ -1,12 +1,16 @@
 """Measure `mbcost analyze`: start-up against a bare `import click, rich, yaml` (goal: within 1.5x), and
 a synthetic 10,000-block spec (goal: under 1 s). Prints the figures; asserts nothing.
 
-    python benchmarks/analyze_bench.py [--runs 15]
+    python benchmarks/analyze_bench.py [--runs 21] [--quick]
+
+Besides the goals it prints what start-up is made of: the floor any rich-table report pays (importing
+rich's console and table) and the time Python spends defining mbcost's frozen dataclasses.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import subprocess
@@ -21,6 +25,22 @@ REPO = Path(__file__).resolve().parent.parent
 # As installed packages are: byte-compiled. (A session may export PYTHONDONTWRITEBYTECODE, which would
 # make every run compile mbcost's sources while click, rich and yaml load from their .pyc files.)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+DATACLASS_COST = """
+import dataclasses, time
+spent, count, define = [0.0], [0], dataclasses._process_class
+def timed(*args, **kwargs):
+    start = time.perf_counter()
+    try:
+        return define(*args, **kwargs)
+    finally:
+        spent[0] += time.perf_counter() - start
+        count[0] += 1
+dataclasses._process_class = timed
+start = time.perf_counter()
+import mbcost.cli, mbcost.report, mbcost.tables
+print(count[0], spent[0], time.perf_counter() - start)
+"""
 
 
 def wall(cmd: list[str], runs: int) -> float:
@@ -51,49 +71,78 @@ def synthetic_spec(blocks: int, repeat: int = 1) -> str:
     return head + "".join(rows) + "pool: average\nclassifier: {}\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
+def startup(runs: int) -> None:
     py = sys.executable
+    bare = wall([py, "-c", "import click, rich, yaml"], runs)
+    floor = wall([py, "-c", "import click, rich, yaml, dataclasses, rich.console, rich.table"], runs)
+    table = wall([py, "-m", "mbcost", "analyze", "mobilenet_v2"], runs)
+    as_json = wall([py, "-m", "mbcost", "analyze", "mobilenet_v2", "--format", "json"], runs)
+    print(f"import click, rich, yaml                     {bare * 1000:7.1f} ms")
+    print(f"  + dataclasses, rich.console, rich.table    {floor * 1000:7.1f} ms  {floor / bare:.2f}x  (what any rich table costs)")
+    print(f"mbcost analyze mobilenet_v2 (table)          {table * 1000:7.1f} ms  {table / bare:.2f}x  (goal <= 1.5x)")
+    print(f"mbcost analyze mobilenet_v2 --format json    {as_json * 1000:7.1f} ms  {as_json / bare:.2f}x")
+    counts = []
+    for _ in range(max(3, runs // 3)):
+        out = subprocess.run([py, "-c", DATACLASS_COST], cwd=REPO, capture_output=True, check=True, env=ENV, text=True)
+        counts.append([float(x) for x in out.stdout.split()])
+    n, spent, whole = (statistics.median(column) for column in zip(*counts))
+    print(f"  in-process import of mbcost's CLI: {whole * 1000:.1f} ms, of which defining {n:.0f} frozen dataclasses {spent * 1000:.1f} ms")
 
-    bare = wall([py, "-c", "import click, rich, yaml"], args.runs)
-    table = wall([py, "-m", "mbcost", "analyze", "configs/mobilenet_v2.yaml"], args.runs)
-    as_json = wall([py, "-m", "mbcost", "analyze", "configs/mobilenet_v2.yaml", "--format", "json"], args.runs)
-    print(f"import click, rich, yaml            {bare * 1000:7.1f} ms")
-    print(f"mbcost analyze mobilenet_v2 (table) {table * 1000:7.1f} ms  {table / bare:.2f}x  (goal <= 1.5x)")
-    print(f"mbcost analyze mobilenet_v2 (json)  {as_json * 1000:7.1f} ms  {as_json / bare:.2f}x")
+
+STEPS = ("load + validate YAML", "build graph", "cost", "activation memory", "render table", "render json")
+
+
+def large(runs: int) -> None:
+    py = sys.executable
+    sys.path.insert(0, str(REPO))
+    from rich.console import Console
+
+    from mbcost import report
+    from mbcost.cost import analyze
+    from mbcost.graph import build_graph
+    from mbcost.spec import load_spec
 
     with tempfile.TemporaryDirectory() as folder:
         for label, repeat in (("10 rows x repeat 1,000", 1000), ("10,000 rows", 1)):
             spec = Path(folder) / "synthetic.yaml"
             spec.write_text(synthetic_spec(10_000, repeat))
             out = str(Path(folder) / "out.json")
-            cli = wall([py, "-m", "mbcost", "analyze", str(spec), "--format", "json", "--output", out], 3)
-            print(f"10,000-block spec ({label}), whole command, json to file {cli * 1000:7.1f} ms  (goal < 1000 ms)")
+            cli_table = wall([py, "-m", "mbcost", "analyze", str(spec)], runs)
+            cli_json = wall([py, "-m", "mbcost", "analyze", str(spec), "--format", "json", "--output", out], runs)
+            print(f"10,000-block spec ({label}), goal < 1000 ms:")
+            print(f"  mbcost analyze (table)                     {cli_table * 1000:7.1f} ms")
+            print(f"  mbcost analyze --format json --output F    {cli_json * 1000:7.1f} ms  ({Path(out).stat().st_size / 1e6:.1f} MB)")
 
-        sys.path.insert(0, str(REPO))
-        from mbcost import report
-        from mbcost.cost import analyze
-        from mbcost.graph import build_graph
-        from mbcost.spec import load_spec
+            steps: dict[str, list[float]] = {}
+            for _ in range(runs):
+                marks = [time.perf_counter()]
+                spec_record = load_spec(spec)
+                marks.append(time.perf_counter())
+                graph = build_graph(spec_record)
+                marks.append(time.perf_counter())
+                result = analyze(graph)
+                marks.append(time.perf_counter())
+                _ = result.memory  # computed on first use
+                marks.append(time.perf_counter())
+                report.render_table(result, Console(file=io.StringIO(), width=160))
+                marks.append(time.perf_counter())
+                report.render_json(result)
+                marks.append(time.perf_counter())
+                for name, start, end in zip(STEPS, marks, marks[1:]):
+                    steps.setdefault(name, []).append(end - start)
+            for name, seconds in steps.items():
+                print(f"    {name:24s} {statistics.median(seconds) * 1000:7.1f} ms")
+            print(f"    nodes: {len(graph.nodes)}")
 
-        steps = {}
-        start = time.perf_counter()
-        spec_record = load_spec(spec)
-        steps["load + validate YAML"] = time.perf_counter() - start
-        start = time.perf_counter()
-        graph = build_graph(spec_record)
-        steps["build graph"] = time.perf_counter() - start
-        start = time.perf_counter()
-        result = analyze(graph)
-        steps["cost"] = time.perf_counter() - start
-        start = time.perf_counter()
-        report.render_json(result)
-        steps["render json"] = time.perf_counter() - start
-        for name, seconds in steps.items():
-            print(f"  {name:22s} {seconds * 1000:7.1f} ms")
-        print(f"  nodes: {len(graph.nodes)}")
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--quick", action="store_true", help="start-up only")
+    args = parser.parse_args()
+    startup(args.runs)
+    if not args.quick:
+        large(max(3, args.runs // 5))
 
 
 if __name__ == "__main__":
