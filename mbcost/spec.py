@@ -18,7 +18,7 @@ from .errors import SpecError, did_you_mean
 from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
 from .ops import activation_names, norm_names
 from .scaling import ROUNDING, SCALING_MODES
-from .source import Located, parse_yaml, read_text
+from .source import Located, gc_paused, parse_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,9 @@ def load_spec(source: str | Path, model: str | None = None) -> Spec:
 
 
 def parse_spec(text: str, file: str, model: str) -> Spec:
-    root = parse_yaml(text, file)
-    return dataclasses.replace(parse_record(Spec, root, "", file), model=model, file=file)
+    with gc_paused():
+        root = parse_yaml(text, file)
+        return dataclasses.replace(parse_record(Spec, root, "", file), model=model, file=file)
 
 
 def _fail(file: str, loc: Located | tuple[int, int], field: str, message: str) -> SpecError:
