@@ -305,12 +305,21 @@ class _Reader:
                             loc = _located(value, line, col)
                             if anchor is not None:
                                 self.anchored[anchor] = _Anchored(loc, tag, text)
-                            self._attach(frame, loc)
+                            if frame is None:
+                                self._attach(frame, loc)
+                            elif frame.keys is None:
+                                frame.items.append(loc)
+                            else:  # _attach, inlined: most values are a mapping's
+                                frame.items[frame.key] = loc
+                                frame.expect_key = True
                 if self.total > MAX_YAML_NODES:
                     raise self._limit(event, _TOO_MANY_NODES)
             elif kind in end_events:
                 frame = stack.pop()
-                self._close(self.total - frame.base, frame.deepest + 1, frame.anchor)
+                if frame.anchor is not None:
+                    self._close(self.total - frame.base, frame.deepest + 1, frame.anchor)
+                elif stack and stack[-1].deepest <= frame.deepest:  # _close, inlined for the common case
+                    stack[-1].deepest = frame.deepest + 1
             elif kind is stream_end:
                 break
             elif kind is yaml.AliasEvent:
