@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -164,7 +165,13 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TOO_MANY_NODES = f"document expands to more than {MAX_YAML_NODES} YAML nodes (MAX_YAML_NODES; are aliases nested?)"
 _UNSET = object()  # a scalar's value not constructed yet
 _TOO_LONG = object()  # a number Python refuses to read, e.g. an integer of more than 4300 digits
-_CRASHED = object()  # a tagged scalar PyYAML's constructor fails on
+_INVALID = object()  # a scalar tagged with a type its text is not, e.g. `!!int abc`
+_TYPE_WORDS = {
+    "tag:yaml.org,2002:null": "null (!!null)",
+    "tag:yaml.org,2002:bool": "boolean (!!bool: true or false)",
+    "tag:yaml.org,2002:int": "integer (!!int)",
+    "tag:yaml.org,2002:float": "number (!!float)",
+}
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -190,7 +197,10 @@ def _construct(tag: str, text: str, event: yaml.ScalarEvent) -> Any:
     try:
         return _constructor.yaml_constructors[tag](_constructor, node)
     except ValueError:
-        return _TOO_LONG
+        limit = sys.get_int_max_str_digits()
+        return _TOO_LONG if limit and sum(c.isdigit() for c in text) > limit else _INVALID
+    except (KeyError, IndexError):  # what PyYAML raises for `!!bool maybe` and an empty `!!int`
+        return _INVALID
 
 
 class _Open:
@@ -245,7 +255,7 @@ class _Reader:
         self.root: Located | None = None
         self.root_mark: yaml.Mark | None = None
         self.composer_error: yaml.MarkedYAMLError | None = None
-        self.convert_error: Exception | None = None  # a SpecError, or a constructor's crash
+        self.convert_error: SpecError | None = None  # the first node that is not spec data
         self.building = True  # until the first composer or conversion error
 
     def read(self, get_event: Any) -> Located | None:
@@ -294,14 +304,13 @@ class _Reader:
                         self._fail(line, col, self._tag_message(tag), self._child_path(frame))
                     else:
                         if value is _UNSET:
-                            try:
-                                value = _construct(tag, text, event)
-                            except Exception as error:  # noqa: BLE001  e.g. KeyError for `!!bool maybe`, raised as before
-                                self._crash(error)
-                                value = _CRASHED
+                            value = _construct(tag, text, event)
                         if value is _TOO_LONG:
                             self._fail(line, col, f"number {_short(text, 30)} is too long", self._child_path(frame))
-                        elif value is not _CRASHED:
+                        elif value is _INVALID:
+                            message = f"{_short(text, 30)} is not a valid {_TYPE_WORDS[tag]}"
+                            self._fail(line, col, message, self._child_path(frame))
+                        else:
                             loc = _located(value, line, col)
                             if anchor is not None:
                                 self.anchored[anchor] = _Anchored(loc, tag, text)
@@ -379,13 +388,6 @@ class _Reader:
         """A conversion error: kept until the stream has been read, for errors that come before it."""
         if self.convert_error is None:
             self.convert_error = SpecError(message, file=self.file, line=line, col=col, field=field)
-        self.building = False
-
-    def _crash(self, error: Exception) -> None:
-        """An exception PyYAML's constructor raises for a tagged scalar it cannot read (`!!bool maybe`,
-        `!!int` with no digits): re-raised in place of a conversion error, as the composing reader did."""
-        if self.convert_error is None:
-            self.convert_error = error
         self.building = False
 
     @staticmethod

@@ -64,3 +64,19 @@ def test_the_first_conversion_error_in_the_file_is_the_one_reported():
     error = error_of("input: {resolution: 32}\nclasses: !!binary aGk=\ndescription: !!set {a}\n")
     assert (error.line, error.col, error.field) == (2, 10, "classes")
     assert "binary data is not supported" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!!bool maybe", "'maybe' is not a valid boolean"),  # PyYAML's constructor raised KeyError
+        ("!!int", "'' is not a valid integer"),  # ... and IndexError
+        ("!!int abc", "'abc' is not a valid integer"),  # was reported as "too long"
+        ("!!float x", "'x' is not a valid number"),
+        ("9" * 5000, "is too long"),  # past Python's 4,300-digit limit on reading an int
+    ],
+)
+def test_a_scalar_that_is_not_its_tagged_type_is_a_spec_error(text, expected):
+    error = error_of(f"input: {{resolution: 32}}\nclasses: {text}\n")
+    assert (error.line, error.col, error.field) == (2, 10, "classes")
+    assert expected in error.message
