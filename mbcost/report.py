@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cost import Analysis, LayerCost
+from .cost import Analysis, LayerCost, PairCost
 from .counts import COUNT_FIELDS, Cost
 from .memory import LayerMemory, TensorSize
 
@@ -124,26 +124,43 @@ def _header(a: Analysis) -> dict[str, Any]:
     }
 
 
+def _group_row_dict(name_key: str, name: str, cost: Cost, total: Cost) -> dict[str, Any]:
+    row: dict[str, Any] = {name_key: name}
+    row.update(cost.as_dict())
+    row["macs_share"] = round(share(cost.macs, total.macs), 6)
+    row["params_share"] = round(share(cost.params, total.params), 6)
+    return row
+
+
 def _group_dict(name_key: str, groups: dict[str, Cost], total: Cost) -> list[dict[str, Any]]:
-    rows = []
-    for name, cost in groups.items():
-        row: dict[str, Any] = {name_key: name}
-        row.update(cost.as_dict())
-        row["macs_share"] = round(share(cost.macs, total.macs), 6)
-        row["params_share"] = round(share(cost.params, total.params), 6)
-        rows.append(row)
-    return rows
+    return [_group_row_dict(name_key, name, cost, total) for name, cost in groups.items()]
+
+
+def _pair_dict(p: PairCost) -> dict[str, Any]:
+    return {
+        "depthwise": p.pair.depthwise,
+        "pointwise": p.pair.pointwise,
+        "block": p.block,
+        "macs": p.cost.macs,
+        "params": p.cost.params,
+        "standard_macs": p.standard.macs,
+        "standard_params": p.standard.params,
+        "ratio": round(p.ratio, 6),
+    }
 
 
 def to_dict(a: Analysis) -> dict[str, Any]:
     """The JSON contract (schema_version 1); documented in the README."""
     report = _to_dict(a)
     report["layers"] = [_layer_dict(layer, a.total, mem) for layer, mem in zip(a.layers, a.memory.layers)]
+    report["separable"] = [_pair_dict(p) for p in a.pairs]
+    report["by_block"] = _group_dict("block", a.by_block(), a.total)
     return report
 
 
 def _to_dict(a: Analysis) -> dict[str, Any]:
-    """`to_dict` with `layers` left empty, in its place: render_json writes the layers its own way."""
+    """`to_dict` with its long lists (layers, separable, by_block) left empty, in their places:
+    render_json writes them its own way (`_json_lists`)."""
     t = a.total
     totals = t.as_dict()
     totals["standard_macs"] = a.standard.macs
@@ -154,21 +171,9 @@ def _to_dict(a: Analysis) -> dict[str, Any]:
         **_header(a),
         "total": totals,
         "layers": [],
-        "separable": [
-            {
-                "depthwise": p.pair.depthwise,
-                "pointwise": p.pair.pointwise,
-                "block": p.block,
-                "macs": p.cost.macs,
-                "params": p.cost.params,
-                "standard_macs": p.standard.macs,
-                "standard_params": p.standard.params,
-                "ratio": round(p.ratio, 6),
-            }
-            for p in a.pairs
-        ],
+        "separable": [],
         "by_op": _group_dict("op", a.by_kind(), t),
-        "by_block": _group_dict("block", a.by_block(), t),
+        "by_block": [],
         "memory": {
             "bytes_per_element": m.bytes_per_element,
             "peak_at": m.peak.at,
@@ -190,29 +195,58 @@ def _compact_encoder() -> Any:
     return lambda item: "".join(encode(item, 0))
 
 
-def _layer_lines(a: Analysis, dumps: Any) -> list[str]:
-    """`dumps(_layer_dict(layer))` of every layer, the same text, faster. Most of a layer's fields (its
-    shapes, attributes, counts, shares and output size) follow from its op and input shapes alone, as
-    in cost.py, and the copies of a repeated block share those: they are encoded once per distinct
-    (op, input shapes). Only the name, block, inputs and live bytes are a layer's own."""
+def _encoded(items, as_dict: Any, key: Any, own: Any, dumps: Any) -> list[str]:
+    """`dumps(as_dict(item))` of each item, the same text, faster. `own(item)` is the JSON text of the
+    item's first and last members (its name, say); every member between them depends on `key(item)`
+    alone, and is encoded once per distinct key. The copies of a repeated block share most of a
+    report's rows. Checked once per key: the own text must begin and end the full encoding."""
+    shared, lines = {}, []
+    for item in items:
+        head, tail = own(item)
+        k = key(item)
+        middle = shared.get(k)
+        if middle is None:
+            whole = dumps(as_dict(item))
+            if not (whole.startswith(head, 1) and whole.endswith(tail, 0, len(whole) - 1)):
+                raise AssertionError(f"own members {head!r} ... {tail!r} are not those of {whole!r}")
+            middle = shared[k] = whole[1 + len(head) : len(whole) - 1 - len(tail)]
+        lines.append(f"{{{head}{middle}{tail}}}")
+    return lines
+
+
+def _json_lists(a: Analysis, dumps: Any) -> dict[str, list[str]]:
+    """The JSON lines of the report's long lists. A layer's shapes, attributes, counts, shares and output
+    size follow from its op and input shapes alone (cost.py's premise); a pair's and a block's numbers
+    from their costs."""
     from json.encoder import encode_basestring_ascii as quote
 
-    t, lines, shared = a.total, [], {}
-    for layer, mem in zip(a.layers, a.memory.layers):
-        node = layer.node
-        key = (node.op, node.input_shapes)
-        middle = shared.get(key)
-        if middle is None:
-            whole = _layer_dict(layer, t, mem)
-            for own in ("name", "op", "block", "inputs", "live_bytes"):
-                del whole[own]
-            middle = shared[key] = dumps(whole)[1:-1]
-        inputs = ", ".join(map(quote, node.inputs))
-        lines.append(
-            f'{{"name": {quote(node.name)}, "op": {quote(node.op.kind)}, "block": {quote(node.block)}, '
-            f'"inputs": [{inputs}], {middle}, "live_bytes": {mem.live_bytes}}}'
-        )
-    return lines
+    t = a.total
+
+    def layer_own(item) -> tuple[str, str]:
+        node, inputs = item[0].node, ", ".join(map(quote, item[0].node.inputs))
+        head = f'"name": {quote(node.name)}, "op": {quote(node.op.kind)}, "block": {quote(node.block)}, "inputs": [{inputs}]'
+        return head, f'"live_bytes": {item[1].live_bytes}'
+
+    def pair_own(p: PairCost) -> tuple[str, str]:
+        return f'"depthwise": {quote(p.pair.depthwise)}, "pointwise": {quote(p.pair.pointwise)}, "block": {quote(p.block)}', ""
+
+    return {
+        "layers": _encoded(
+            zip(a.layers, a.memory.layers),
+            lambda item: _layer_dict(item[0], t, item[1]),
+            lambda item: (item[0].node.op, item[0].node.input_shapes),
+            layer_own,
+            dumps,
+        ),
+        "separable": _encoded(a.pairs, _pair_dict, lambda p: (p.cost, p.standard), pair_own, dumps),
+        "by_block": _encoded(
+            a.by_block().items(),
+            lambda item: _group_row_dict("block", *item, t),
+            lambda item: item[1],
+            lambda item: (f'"block": {quote(item[0])}', ""),
+            dumps,
+        ),
+    }
 
 
 def render_json(a: Analysis) -> str:
@@ -222,9 +256,10 @@ def render_json(a: Analysis) -> str:
 
     parts = []
     dumps = _compact_encoder()
+    encoded = _json_lists(a, dumps)
     for key, value in _to_dict(a).items():
-        if key == "layers" or (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
-            items = _layer_lines(a, dumps) if key == "layers" else [dumps(item) for item in value]
+        if key in encoded or (isinstance(value, list) and all(isinstance(item, dict) for item in value)):
+            items = encoded[key] if key in encoded else [dumps(item) for item in value]
             text = "[\n" + ",\n".join("    " + item for item in items) + "\n  ]" if items else "[]"
         elif isinstance(value, dict):
             text = json.dumps(value, indent=2).replace("\n", "\n  ")
