@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from .counts import DTYPE_BYTES, Shape
-from .graph import INPUT, Fused, Graph
+from .graph import INPUT, Fused, Graph, gc_paused
 
 
 def bytes_per_element(dtype: str) -> int:
@@ -205,6 +205,7 @@ def _by_resolution(
     return tuple(rows)
 
 
+@gc_paused
 def analyze(graph: Graph, dtype: str = "fp32") -> Memory:
     size = bytes_per_element(dtype)
     shapes = tensor_shapes(graph)
