@@ -104,16 +104,20 @@ def _steps(graph: Graph, fused: bool) -> list[Parts]:
     read_outside: set[str] = set()  # tensors of a group read by a node outside it
     reads: dict[str, dict[str, None]] = {}  # by group: what its nodes read from outside it, in node order
     out: list = []  # a group's step stands at its first node; filled in once all its reads are known
+    current, outside = None, {}
     for n in graph.nodes:
         group = group_of.get(n.name)
         if group is None:
             out.append((n.name, n.inputs, (n.name,)))
-            read_outside.update(name for name in n.inputs if name in group_of)
+            for name in n.inputs:
+                if name in group_of:
+                    read_outside.add(name)
             continue
-        outside = reads.get(group.block)
-        if outside is None:
-            outside = reads[group.block] = {}
-            out.append(group)
+        if group is not current:  # a group's nodes mostly come one after another
+            current, outside = group, reads.get(group.block)
+            if outside is None:
+                outside = reads[group.block] = {}
+                out.append(group)
         for name in n.inputs:
             source = group_of.get(name)
             if source is not group:
