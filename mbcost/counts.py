@@ -90,9 +90,11 @@ COUNT_FIELDS = tuple(f.name for f in fields(Cost))
 
 def total(costs) -> Cost:
     """The field-by-field sum of many costs."""
+    costs = list(costs)
+    if len(costs) < 100:  # e.g. one block's few nodes (Analysis.by_block): counting would cost more
+        return Cost(*map(sum, zip(*(c.__dict__.values() for c in costs))))
     # Costs are shared between the copies of a block (cost.analyze), so each distinct object is summed
     # once, times its count: a graph of 10^4 nodes often has a few dozen distinct costs.
-    costs = list(costs)
     distinct = {id(c): c for c in costs}
     counts = Counter(map(id, costs))
     weights = [counts[key] for key in distinct]
