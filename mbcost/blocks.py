@@ -54,7 +54,11 @@ class Block:
         return getattr(self, "stride", 1)
 
     def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        """Add this block's nodes (named under `prefix`) after tensor `x`; return the output."""
+        """Add this block's nodes (named `prefix` or `prefix.<role>`) after tensor `x`; return the output.
+
+        The nodes must depend only on the block's fields, `x`'s shape, `stride` and the builder's settings
+        (not on `prefix`, the position or what came before): `build_graph` builds each distinct copy once
+        and replays it for the others."""
         raise NotImplementedError
 
 

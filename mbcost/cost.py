@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .counts import Cost, total
-from .graph import Graph, Node, Pair
+from .graph import Graph, Node, Pair, gc_paused
 from .memory import Memory, bytes_per_element
 from .memory import analyze as analyze_memory
 from .ops import Conv
@@ -87,32 +87,32 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
     return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
 
 
+@gc_paused
 def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
-    # A node's cost is a function of its op and input shapes alone (ops are frozen records), so the
-    # repeats of a block are costed once.
-    memo: dict[tuple, Cost] = {}
-
-    def cost_of(node: Node) -> Cost:
-        key = (node.op, node.input_shapes)
+    # A node's cost is a function of its op and input shapes alone (ops are frozen records), so each
+    # distinct pair is costed once. Keyed by identity, which is cheap and exact: `build_graph` makes equal
+    # ops and shapes one object, and the graph keeps them alive while these keys are in use.
+    memo: dict[tuple[int, int], Cost] = {}
+    layers = []
+    for node in graph.nodes:
+        key = (id(node.op), id(node.input_shapes))
         cost = memo.get(key)
         if cost is None:
             cost = memo[key] = node.op.cost(node.input_shapes, node.output_shape)
-        return cost
-
-    layers = tuple(LayerCost(n, cost_of(n)) for n in graph.nodes)
+        layers.append(LayerCost(node, cost))
     by_name = {layer.node.name: layer for layer in layers}
     pairs = []
-    standards: dict[tuple, Cost] = {}
+    pair_memo: dict[tuple[int, int, int, int], tuple[Cost, Cost]] = {}
     for pair in graph.pairs:
         dw, pw = by_name[pair.depthwise], by_name[pair.pointwise]
-        key = (dw.node.op, pw.node.op, dw.node.input_shapes)
-        standard = standards.get(key)
-        if standard is None:
-            standard = standards[key] = standard_conv(dw.node, pw.node)[1]
-        pairs.append(PairCost(pair, pw.node.block, dw.cost + pw.cost, standard))
+        key = (id(dw.node.op), id(pw.node.op), id(dw.node.input_shapes), id(pw.node.input_shapes))
+        hit = pair_memo.get(key)
+        if hit is None:
+            hit = pair_memo[key] = (dw.cost + pw.cost, standard_conv(dw.node, pw.node)[1])
+        pairs.append(PairCost(pair, pw.node.block, *hit))
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)
     bytes_per_element(dtype)  # an unknown dtype fails here, not at the first use of `memory`
-    return Analysis(graph, layers, tuple(pairs), overall, overall - separable + standard, dtype, separable, standard)
+    return Analysis(graph, tuple(layers), tuple(pairs), overall, overall - separable + standard, dtype, separable, standard)

@@ -20,8 +20,8 @@ beside params, not in them; `num_batches_tracked` is not counted.
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from dataclasses import dataclass, fields
-
 
 # Bytes per activation element, for activation memory. The v2 paper's Table 3 assumes 16-bit floats.
 DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16": 2, "int8": 1}
@@ -90,5 +90,13 @@ COUNT_FIELDS = tuple(f.name for f in fields(Cost))
 
 def total(costs) -> Cost:
     """The field-by-field sum of many costs."""
-    columns = list(zip(*(c.__dict__.values() for c in costs)))
-    return Cost(*map(sum, columns)) if columns else Cost()
+    costs = list(costs)
+    if len(costs) < 100:  # e.g. one block's few nodes (Analysis.by_block): counting would cost more
+        return Cost(*map(sum, zip(*(c.__dict__.values() for c in costs))))
+    # Costs are shared between the copies of a block (cost.analyze), so each distinct object is summed
+    # once, times its count: a graph of 10^4 nodes often has a few dozen distinct costs.
+    distinct = {id(c): c for c in costs}
+    counts = Counter(map(id, costs))
+    weights = [counts[key] for key in distinct]
+    columns = zip(*(c.__dict__.values() for c in distinct.values()))
+    return Cost(*(sum(map(operator.mul, column, weights)) for column in columns))

@@ -8,19 +8,42 @@ name; the network's input is `input`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NoReturn
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from functools import cache, wraps
+from operator import attrgetter
+from typing import Any, NoReturn
 
 from . import limits
 from .blocks import Block
 from .counts import Shape
 from .errors import SpecError
 from .fieldtypes import Int, Number
-from .ops import Linear, GlobalPool, Op
+from .ops import GlobalPool, Linear, Op
 from .scaling import scale_channels
 from .spec import Spec
 
 INPUT = "input"
+
+
+def gc_paused(fn: Callable) -> Callable:
+    """Run `fn` with the cyclic garbage collector paused. A graph, its costs and its memory figures are
+    10^4-10^5 records made in one go, none of them in a reference cycle; meanwhile the collector would
+    run hundreds of times and walk the whole heap, for up to half of the run. Plain reference counting
+    still frees everything as usual."""
+
+    @wraps(fn)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 @dataclass(frozen=True)
@@ -111,7 +134,8 @@ class Builder:
         self.pairs: list[Pair] = []
         self.fused: list[Fused] = []
         self.block = ""
-        self.names: set[str] = {INPUT}
+        # Equal ops and shapes become one object, so later passes can key memos on identity (cost.analyze).
+        self.interned: dict = {}
 
     def fail(self, block: Block | None, field: str, message: str) -> NoReturn:
         line, col = (block.line, block.col) if block else (0, 0)
@@ -146,12 +170,16 @@ class Builder:
     def norm(self, override: str | None) -> str:
         return override or self.spec.defaults.norm
 
+    def intern(self, value: Any) -> Any:
+        return self.interned.setdefault(value, value)
+
     def add(self, name: str, op: Op, inputs: tuple[Tensor, ...], block: Block | None) -> Tensor:
         if len(self.nodes) >= limits.MAX_LAYERS:
             self.fail(block, "repeat", f"the graph has more than {limits.MAX_LAYERS} layers (MAX_LAYERS)")
-        shapes = tuple(t.shape for t in inputs)
+        shapes = self.intern(tuple(t.shape for t in inputs))
+        op = self.intern(op)
         try:
-            out = op.output_shape(shapes)
+            out = self.intern(op.output_shape(shapes))
         except ValueError as error:
             self.fail(block, op.name, str(error))
         node = Node(name, op, tuple(t.name for t in inputs), shapes, out, self.block, block.line if block else 0)
@@ -160,6 +188,55 @@ class Builder:
 
     def pair(self, depthwise: Tensor, pointwise: Tensor) -> None:
         self.pairs.append(Pair(depthwise.name, pointwise.name))
+
+    def record(self, prefix: str, x: Tensor, start: int, pairs: int, out: Tensor) -> Copy | None:
+        """The nodes and pairs added since `start` and `pairs` by one copy of a row that read `x` and
+        returned `out`, with names relative to `prefix`; None if they cannot be replayed (a name outside
+        the prefix or an input from outside the copy)."""
+        local = {x.name: 0}
+        nodes = []
+        for n in self.nodes[start:]:
+            if not n.name.startswith(prefix) or any(name not in local for name in n.inputs):
+                return None
+            nodes.append((n.name[len(prefix):], n.op, tuple(local[name] for name in n.inputs), n.input_shapes, n.output_shape))
+            local[n.name] = len(local)
+        added = self.pairs[pairs:]
+        if out.name not in local or any(p.depthwise not in local or p.pointwise not in local for p in added):
+            return None
+        return Copy(tuple(nodes), tuple((local[p.depthwise], local[p.pointwise]) for p in added), local[out.name])
+
+    def replay(self, copy: Copy, prefix: str, x: Tensor, line: int) -> Tensor:
+        """Add the nodes and pairs of `copy` under `prefix`, reading `x`; return the output."""
+        names = [x.name]
+        block, append = self.block, self.nodes.append
+        for suffix, op, refs, shapes, out in copy.nodes:
+            name = prefix + suffix
+            append(Node(name, op, tuple(map(names.__getitem__, refs)), shapes, out, block, line))
+            names.append(name)
+        self.pairs.extend(Pair(names[dw], names[pw]) for dw, pw in copy.pairs)
+        k = copy.output
+        return Tensor(names[k], copy.nodes[k - 1][4]) if k else x
+
+
+class Copy:
+    """One expanded copy of a spec row with names relative to its prefix. Tensors are numbered: 0 the
+    copy's input, k its k-th node. `nodes` holds (name suffix, op, input numbers, input shapes, output
+    shape) per node, `pairs` the (depthwise, pointwise) numbers, `output` the number it returns.
+    A plain class, not a dataclass: this module is on the import path of every command."""
+
+    __slots__ = ("nodes", "output", "pairs")
+
+    def __init__(self, nodes: tuple, pairs: tuple[tuple[int, int], ...], output: int):
+        self.nodes, self.pairs, self.output = nodes, pairs, output
+
+
+@cache
+def _content(cls: type[Block]) -> Callable[[Block], tuple]:
+    """What decides the expansion of one copy of a row: its kind and fields, but not its position or
+    repeat count. (Each spec field converts to one type, fieldtypes.py, so equal values build equal ops.)"""
+    names = [f.name for f in fields(cls) if f.name not in ("repeat", "line", "col")]
+    get = attrgetter(*names) if names else (lambda block: None)
+    return lambda block: (cls, get(block))
 
 
 def _check_repeats(spec: Spec) -> None:
@@ -175,6 +252,7 @@ def _check_repeats(spec: Spec) -> None:
                 )
 
 
+@gc_paused
 def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
     """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
     alpha = spec.width_multiplier if width_multiplier is None else check_width_multiplier(width_multiplier)
@@ -182,18 +260,35 @@ def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: i
     _check_repeats(spec)
     b = Builder(spec, alpha)
     x = Tensor(INPUT, Shape(spec.input.channels, size, size))
+    # A copy of a row expands the same way wherever it comes (Block.build), so each distinct (row
+    # content, input shape, stride) is built once and replayed after: the repeats of a row, and rows
+    # that differ only in position, cost one node construction per node and none of the checks.
+    copies: dict[tuple, Copy | None] = {}
     for section, layers in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
         count = sum(layer.repeat for layer in layers)
         index = 0
         for layer in layers:
+            content = _content(type(layer))(layer)
+            fusable = layer.fusable
             for i in range(layer.repeat):
                 name = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 b.block = name
                 start = len(b.nodes)
-                for names in layer.one_of:
-                    b.exactly_one(layer, names)
-                x = layer.build(b, name, x, layer.first_stride if i == 0 else 1)
-                if layer.fusable and len(b.nodes) - start > 1:
+                stride = layer.first_stride if i == 0 else 1
+                key = (content, x.shape, stride)
+                copy = copies.get(key)
+                if copy is not None and start + len(copy.nodes) <= limits.MAX_LAYERS:
+                    x = b.replay(copy, name, x, layer.line)
+                else:
+                    if i == 0:  # the same row for every copy: checked once
+                        for names in layer.one_of:
+                            b.exactly_one(layer, names)
+                    pairs = len(b.pairs)
+                    out = layer.build(b, name, x, stride)
+                    if key not in copies:
+                        copies[key] = b.record(name, x, start, pairs, out)
+                    x = out
+                if fusable and len(b.nodes) - start > 1:
                     b.fused.append(Fused(name, tuple(n.name for n in b.nodes[start:])))
                 index += 1
     if spec.pool:

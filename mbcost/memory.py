@@ -5,11 +5,12 @@ reader has run; at each step the live set is every tensor still needed later, th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .counts import DTYPE_BYTES, Shape
-from .graph import INPUT, Graph
-
+from .graph import INPUT, Fused, Graph, gc_paused
 
 
 def bytes_per_element(dtype: str) -> int:
@@ -84,116 +85,153 @@ def tensor_shapes(graph: Graph) -> dict[str, Shape]:
     return shapes
 
 
+# A step as a plain (name, inputs, outputs) tuple: the analysis runs on these, since making 10^4 `Step`
+# records would cost more than the analysis itself.
+Parts = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
 def steps(graph: Graph, fused: bool = False) -> tuple[Step, ...]:
     """The graph as a sequence of steps: one per node, or with each fused group as one step whose
     inputs are what the group reads from outside and whose outputs are what is read outside it (or the
     group's last tensor)."""
+    return tuple(Step(*parts) for parts in _steps(graph, fused))
+
+
+def _steps(graph: Graph, fused: bool) -> list[Parts]:
     if not fused or not graph.fused:
-        return tuple(Step(n.name, n.inputs, (n.name,)) for n in graph.nodes)
-    readers: dict[str, set[str]] = {}
-    for n in graph.nodes:
-        for name in n.inputs:
-            readers.setdefault(name, set()).add(n.name)
+        return [(n.name, n.inputs, (n.name,)) for n in graph.nodes]
     group_of = {name: group for group in graph.fused for name in group.nodes}
-    out: list[Step] = []
-    done: set[str] = set()
+    read_outside: set[str] = set()  # tensors of a group read by a node outside it
+    reads: dict[str, dict[str, None]] = {}  # by group: what its nodes read from outside it, in node order
+    out: list = []  # a group's step stands at its first node; filled in once all its reads are known
+    current, outside = None, {}
     for n in graph.nodes:
         group = group_of.get(n.name)
         if group is None:
-            out.append(Step(n.name, n.inputs, (n.name,)))
+            out.append((n.name, n.inputs, (n.name,)))
+            for name in n.inputs:
+                if name in group_of:
+                    read_outside.add(name)
             continue
-        if group.block in done:
-            continue
-        done.add(group.block)
-        members = set(group.nodes)
-        inputs = tuple(dict.fromkeys(i for m in group.nodes for i in graph.node(m).inputs if i not in members))
-        outputs = tuple(
-            m for m in group.nodes if m == group.nodes[-1] or readers.get(m, set()) - members
-        )
-        out.append(Step(group.block, inputs, outputs))
-    return tuple(out)
+        if group is not current:  # a group's nodes mostly come one after another
+            current, outside = group, reads.get(group.block)
+            if outside is None:
+                outside = reads[group.block] = {}
+                out.append(group)
+        for name in n.inputs:
+            source = group_of.get(name)
+            if source is not group:
+                outside[name] = None
+                if source is not None:
+                    read_outside.add(name)
+    for i, step in enumerate(out):
+        if isinstance(step, Fused):
+            outputs = tuple(m for m in step.nodes if m == step.nodes[-1] or m in read_outside)
+            out[i] = (step.block, tuple(reads[step.block]), outputs)
+    return out
+
+
+def _lifetimes(sequence: Iterable[tuple[tuple[str, ...], tuple[str, ...]]]) -> tuple[dict[str, int], dict[str, int]]:
+    """From (inputs, outputs) per step: the step that makes each tensor (the input: 0) and the last that reads it."""
+    last_read: dict[str, int] = {}
+    made: dict[str, int] = {INPUT: 0}
+    for i, (inputs, outputs) in enumerate(sequence):
+        for name in inputs:
+            last_read[name] = i
+        for name in outputs:
+            made.setdefault(name, i)
+    return made, last_read
 
 
 def release_points(sequence: tuple[Step, ...]) -> list[tuple[str, ...]]:
     """For each step, the tensors that die after it: those it is the last to read, and its outputs that
     nothing reads (the network output). The one liveness rule of the project: the memory figures and
     the torch module's forward pass both free tensors by it."""
-    last_read: dict[str, int] = {}
-    made: dict[str, int] = {INPUT: 0}
-    for i, step in enumerate(sequence):
-        for name in step.inputs:
-            last_read[name] = i
-        for name in step.outputs:
-            made.setdefault(name, i)
+    made, last_read = _lifetimes((step.inputs, step.outputs) for step in sequence)
     released: list[list[str]] = [[] for _ in sequence]
     for name, i in made.items():
         released[last_read.get(name, i)].append(name)
     return [tuple(names) for names in released]
 
 
+def _live(sequence: Iterable[tuple[tuple[str, ...], tuple[str, ...]]], count: int, elements: dict[str, int]) -> list[int]:
+    """Elements live at each of `count` steps given as (inputs, outputs): tensors made at or before it and
+    released (release_points) at or after it. Each tensor adds its elements from the step that makes it to
+    the one that releases it, so one pass over the tensors and a running sum give every step's figure."""
+    made, last_read = _lifetimes(sequence)
+    change = [0] * (count + 1)
+    for start, end, size in zip(made.values(), map(last_read.get, made, made.values()), map(elements.__getitem__, made)):
+        change[start] += size
+        change[end + 1] -= size
+    change.pop()
+    return list(accumulate(change))
+
+
 def live_elements(sequence: tuple[Step, ...], shapes: dict[str, Shape]) -> list[int]:
     """Elements live at each step: tensors made earlier and read at or after it, plus its outputs."""
-    releases = release_points(sequence)
-    alive = {INPUT: shapes[INPUT].elements}
-    total = alive[INPUT]
-    out = []
-    for i, step in enumerate(sequence):
-        for name in step.outputs:
-            if name not in alive:
-                alive[name] = shapes[name].elements
-                total += alive[name]
-        out.append(total)
-        for name in releases[i]:
-            total -= alive.pop(name)
-    return out
+    return _live(((s.inputs, s.outputs) for s in sequence), len(sequence), _elements(shapes))
 
 
-def _peak(sequence: tuple[Step, ...], live: list[int], size: int) -> Peak:
+def _elements(shapes: dict[str, Shape]) -> dict[str, int]:
+    return {name: shape.elements for name, shape in shapes.items()}
+
+
+def _peak(names: Callable[[int], str], live: list[int], size: int) -> Peak:
+    """The first step with the most live elements; `names` gives a step's name by index."""
     top = max(live)
-    return Peak(top * size, sequence[live.index(top)].name)
+    return Peak(top * size, names(live.index(top)))
 
 
 def peak(graph: Graph, dtype: str = "fp32", fused: bool = False) -> int:
     """Peak live activation bytes of one inference, for Python callers (`check --max-memory` reads the
     same figure from `Analysis.memory`)."""
     size = bytes_per_element(dtype)
-    sequence = steps(graph, fused)
-    return max(live_elements(sequence, tensor_shapes(graph))) * size
+    sequence = _steps(graph, fused)
+    return max(_live(((i, o) for _, i, o in sequence), len(sequence), _elements(tensor_shapes(graph)))) * size
 
 
-def _largest(names, shapes: dict[str, Shape], size: int) -> TensorSize:
-    name = max(names, key=lambda n: shapes[n].elements)  # the first of equals
-    return TensorSize(name, shapes[name], shapes[name].elements * size)
+def _largest(names, shapes: dict[str, Shape], elements: dict[str, int], size: int) -> TensorSize:
+    name = max(names, key=elements.__getitem__)  # the first of equals
+    return TensorSize(name, shapes[name], elements[name] * size)
 
 
-def by_resolution(graph: Graph, fused_steps: tuple[Step, ...], size: int) -> tuple[SizeRow, ...]:
-    shapes = tensor_shapes(graph)
-    materialized = {INPUT} | {name for step in fused_steps for name in step.outputs}
+def _by_resolution(
+    shapes: dict[str, Shape], elements: dict[str, int], materialized: set[str], size: int
+) -> tuple[SizeRow, ...]:
     groups: dict[tuple[int, int], list[str]] = {}
     for name, shape in shapes.items():
         groups.setdefault((shape.height, shape.width), []).append(name)
     rows = []
     for (height, width), names in groups.items():
         kept = [n for n in names if n in materialized]
-        rows.append(SizeRow(height, width, _largest(names, shapes, size), _largest(kept, shapes, size) if kept else None))
+        largest = _largest(names, shapes, elements, size)
+        rows.append(SizeRow(height, width, largest, _largest(kept, shapes, elements, size) if kept else None))
     return tuple(rows)
 
 
+@gc_paused
 def analyze(graph: Graph, dtype: str = "fp32") -> Memory:
     size = bytes_per_element(dtype)
     shapes = tensor_shapes(graph)
-    nodes, fused = steps(graph), steps(graph, fused=True)
-    live, live_fused = live_elements(nodes, shapes), live_elements(fused, shapes)
-    layers = tuple(
-        LayerMemory(n.name, n.output_shape.elements, n.output_shape.elements * size, live[i] * size)
-        for i, n in enumerate(graph.nodes)
-    )
+    elements = _elements(shapes)
+    names = [n.name for n in graph.nodes]
+    # One step per node, read straight from the nodes: no step tuples for 10^4 nodes to keep.
+    live = _live(zip([n.inputs for n in graph.nodes], zip(names)), len(names), elements)
+    fused = _steps(graph, True)
+    live_fused = _live(((i, o) for _, i, o in fused), len(fused), elements)
+    layers = tuple([
+        LayerMemory(name, count, count * size, alive * size)
+        for name, count, alive in zip(names, map(elements.__getitem__, names), live)
+    ])
+    materialized = {INPUT}
+    for _, _, outputs in fused:
+        materialized.update(outputs)
     return Memory(
         dtype,
         size,
         layers,
-        _peak(nodes, live, size),
-        _peak(fused, live_fused, size),
-        _largest(shapes, shapes, size),
-        by_resolution(graph, fused, size),
+        _peak(names.__getitem__, live, size),
+        _peak(lambda i: fused[i][0], live_fused, size),
+        _largest(shapes, shapes, elements, size),
+        _by_resolution(shapes, elements, materialized, size),
     )
