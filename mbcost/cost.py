@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from .counts import Cost, total
-from .graph import Graph, Node, Pair, gc_paused
+from .gcpause import gc_paused
+from .graph import Graph, Node, Pair
 from .memory import Memory, bytes_per_element
 from .memory import analyze as analyze_memory
 from .ops import Conv
@@ -87,7 +88,7 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
     return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
 
 
-@gc_paused
+@gc_paused()
 def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
     # A node's cost is a function of its op and input shapes alone (ops are frozen records), so each

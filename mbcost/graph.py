@@ -8,10 +8,9 @@ name; the network's input is `input`.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from functools import cache, wraps
+from functools import cache
 from operator import attrgetter
 from typing import Any, NoReturn
 
@@ -20,30 +19,12 @@ from .blocks import Block
 from .counts import Shape
 from .errors import SpecError
 from .fieldtypes import Int, Number
+from .gcpause import gc_paused
 from .ops import GlobalPool, Linear, Op
 from .scaling import scale_channels
 from .spec import Spec
 
 INPUT = "input"
-
-
-def gc_paused(fn: Callable) -> Callable:
-    """Run `fn` with the cyclic garbage collector paused. A graph, its costs and its memory figures are
-    10^4-10^5 records made in one go, none of them in a reference cycle; meanwhile the collector would
-    run hundreds of times and walk the whole heap, for up to half of the run. Plain reference counting
-    still frees everything as usual."""
-
-    @wraps(fn)
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        if not gc.isenabled():
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
 
 
 @dataclass(frozen=True)
@@ -252,7 +233,7 @@ def _check_repeats(spec: Spec) -> None:
                 )
 
 
-@gc_paused
+@gc_paused()
 def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
     """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
     alpha = spec.width_multiplier if width_multiplier is None else check_width_multiplier(width_multiplier)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from .counts import DTYPE_BYTES, Shape
-from .graph import INPUT, Fused, Graph, gc_paused
+from .gcpause import gc_paused
+from .graph import INPUT, Fused, Graph
 
 
 def bytes_per_element(dtype: str) -> int:
@@ -209,7 +210,7 @@ def _by_resolution(
     return tuple(rows)
 
 
-@gc_paused
+@gc_paused()
 def analyze(graph: Graph, dtype: str = "fp32") -> Memory:
     size = bytes_per_element(dtype)
     shapes = tensor_shapes(graph)

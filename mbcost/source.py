@@ -7,11 +7,9 @@ types are accepted: no tag ever constructs a Python object.
 
 from __future__ import annotations
 
-import gc
 import re
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,21 +82,6 @@ def _position(prefix: bytes) -> tuple[int, int]:
     """1-based line and column (in characters) just after `prefix`, which may end mid-character."""
     parts = _LINE_BREAK.split(prefix.decode("utf-8", "replace"))
     return len(parts), len(parts[-1]) + 1
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off Python's cycle collector while a spec is read. Reading makes one object after another
-    and frees none (a 10,000-row spec: some 150,000), so the collector runs again and again over a
-    growing heap that holds no cycles; that cost as much as the reading. The heap stays bounded by
-    MAX_FILE_BYTES and MAX_YAML_NODES."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def parse_yaml(text: str, file: str) -> Located:

@@ -16,9 +16,10 @@ from .blocks import BLOCKS, Block
 from .counts import DTYPE_BYTES
 from .errors import SpecError, did_you_mean
 from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
+from .gcpause import gc_paused
 from .ops import activation_names, norm_names
 from .scaling import ROUNDING, SCALING_MODES
-from .source import Located, gc_paused, parse_yaml, read_text
+from .source import Located, parse_yaml, read_text
 
 
 @dataclass(frozen=True)
