@@ -40,8 +40,8 @@ class WidthMultiplier(click.ParamType):
     name = "alpha"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        from .graph import check_width_multiplier
         from .fieldtypes import FieldError
+        from .graph import check_width_multiplier
 
         try:
             number = float(value)
@@ -57,8 +57,8 @@ class Resolution(click.ParamType):
     name = "pixels"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        from .graph import check_resolution
         from .fieldtypes import FieldError
+        from .graph import check_resolution
 
         try:
             number = int(str(value), 10)

@@ -9,8 +9,8 @@ spatial sizes), so a 1,000-point grid costs 1,000 cheap passes, not 1,000 spec e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal, DecimalException
+from functools import cached_property
 
 from .counts import Shape
 from .errors import SpecError

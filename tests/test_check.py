@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-
 from .closed_form import tiny_spec, tiny_totals
 from .conftest import run
 

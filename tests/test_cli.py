@@ -11,10 +11,7 @@ import pytest
 
 from mbcost.cli import cli
 
-from .conftest import REPO
-from .conftest import run
-
-
+from .conftest import REPO, run
 
 
 def test_table_shows_layers_totals_and_rollups():

@@ -11,8 +11,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from mbcost import analyze_spec, build_graph, load
-from mbcost import memory
+from mbcost import analyze_spec, build_graph, load, memory
 from mbcost.cli import cli
 from mbcost.report import bar, render_table
 from mbcost.spec import parse_spec

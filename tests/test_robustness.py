@@ -8,9 +8,8 @@ import threading
 import pytest
 
 from mbcost.report import human
+
 from .conftest import run
-
-
 
 
 def one_line_error(result, text):

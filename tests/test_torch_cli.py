@@ -13,8 +13,7 @@ import pytest
 from mbcost import build_graph, load
 from mbcost.ops import OPS
 
-from .conftest import REPO
-from .conftest import run
+from .conftest import REPO, run
 
 TOTAL_KEYS = {"macs", "params", "weights", "biases", "norm_params", "norm_buffers"}
 
