@@ -234,7 +234,8 @@ def _json_lists(a: Analysis, dumps: Any) -> dict[str, list[str]]:
         "layers": _encoded(
             zip(a.layers, a.memory.layers),
             lambda item: _layer_dict(item[0], t, item[1]),
-            lambda item: (item[0].node.op, item[0].node.input_shapes),
+            # By identity: exact for any graph, and build_graph makes equal ops and shapes one object.
+            lambda item: (id(item[0].node.op), id(item[0].node.input_shapes)),
             layer_own,
             dumps,
         ),
