@@ -115,20 +115,27 @@ def render_markdown(s: Sweep) -> str:
 
 def render_table(s: Sweep, console: Any) -> None:
     from rich import box
-    from rich.table import Table
+
+    from .tables import column_table
 
     headers = _headers(s)
-    table = Table(title=f"{s.model}: width multiplier x resolution", box=box.SIMPLE_HEAD, title_style="bold")
     best = s.best
-    items, table.caption = elide(list(zip(s.points, _rows(s))), "points", marker=(None, ["..."] + [""] * (len(headers) - 1)))
+    items, caption = elide(list(zip(s.points, _rows(s))), "points", marker=(None, ["..."] + [""] * (len(headers) - 1)))
     # narrow terminals lose the exact counts (5, 6) first, then the model label (0)
     keep = fit_columns(headers, [row for _, row in items], console.width, [6, 5, 0])
-    for i in keep:
-        table.add_column(headers[i], justify="left" if i in (0, 7) else "right", no_wrap=True)
-    for p, row in items:
-        style = "bold green" if p is not None and p is best else ("dim" if p is not None and p.fits is False else None)
-        table.add_row(*(row[i] for i in keep), style=style)
-    console.print(table)
+    styles = ["bold green" if p is not None and p is best else ("dim" if p is not None and p.fits is False else None) for p, _ in items]
+    console.print(
+        column_table(
+            [headers[i] for i in keep],
+            [[row[i] for i in keep] for _, row in items],
+            right=[headers[i] for i in keep if i not in (0, 7)],
+            row_styles=styles,
+            title=f"{s.model}: width multiplier x resolution",
+            caption=caption,
+            box=box.SIMPLE_HEAD,
+            title_style="bold",
+        )
+    )
     budget = _budget_line(s)
     if budget:
         console.print(budget, highlight=False, markup=False)

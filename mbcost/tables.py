@@ -14,6 +14,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.measure import Measurement
 from rich.segment import Segment
+from rich.style import Style
 
 ELLIPSIS = "…"
 
@@ -22,9 +23,10 @@ class ColumnBody:
     """The body lines of one table column, one line per row, justified to the column's width. A line
     wider than the column is cut with an ellipsis, as rich cuts a `no_wrap` cell."""
 
-    def __init__(self, lines: Sequence[str], justify: str = "left") -> None:
+    def __init__(self, lines: Sequence[str], justify: str = "left", styles: Sequence[Style | None] | None = None) -> None:
         self.lines = lines
         self.justify = justify
+        self.styles = styles  # one per line (a row's style), or None
         self.width = max(map(cell_len, lines), default=0)
 
     def __rich_measure__(self, console: Any, options: Any) -> Measurement:
@@ -32,12 +34,13 @@ class ColumnBody:
 
     def __rich_console__(self, console: Any, options: Any):
         width, right, newline = options.max_width, self.justify == "right", Segment.line()
-        for line in self.lines:
+        styles = self.styles or [None] * len(self.lines)
+        for line, style in zip(self.lines, styles):
             size = cell_len(line)
             if size > width:
                 line, size = set_cell_size(line, width - 1) + ELLIPSIS, width
             pad = " " * (width - size)
-            yield Segment(pad + line if right else line + pad)
+            yield Segment(pad + line if right else line + pad, style)
             yield newline
 
 
@@ -47,16 +50,20 @@ def column_table(
     *,
     right: Sequence[str] = (),
     footers: Sequence[str] | None = None,
+    row_styles: Sequence[str | None] | None = None,
     **table_options: Any,
 ) -> Any:
     """A rich Table of `rows` (lists of strings) under `headers`, with the columns named in `right`
-    right-aligned. `table_options` go to rich's Table (title, caption, box, ...)."""
+    right-aligned. `row_styles` gives each row a style (e.g. "dim"); it colours the row's text, not the
+    padding between columns, so only foreground styles look as they would on rich's own rows.
+    `table_options` go to rich's Table (title, caption, box, ...)."""
     from rich.table import Table
 
     table = Table(show_footer=footers is not None, **table_options)
     justify = ["right" if header in right else "left" for header in headers]
     for i, header in enumerate(headers):
         table.add_column(header, footer=footers[i] if footers is not None else "", justify=justify[i], no_wrap=True)
+    styles = None if row_styles is None else [Style.parse(style) if style else None for style in row_styles]
     if rows:
-        table.add_row(*(ColumnBody([row[i] for row in rows], justify[i]) for i in range(len(headers))))
+        table.add_row(*(ColumnBody([row[i] for row in rows], justify[i], styles) for i in range(len(headers))))
     return table

@@ -51,3 +51,27 @@ def test_same_as_cell_by_cell(width):
 def test_empty_and_default_box():
     assert printed(column_table(HEADERS, [], right=RIGHT), 80) == printed(rich_table([]), 80)
     assert printed(column_table(HEADERS, ROWS, right=RIGHT), 80) == printed(rich_table(ROWS), 80)
+
+
+def test_row_styles_colour_the_row_text():
+    # rich styles a whole row, padding included; column_table styles each row's text. For the styles
+    # mbcost uses (bold, dim, colours) both look the same: same text, and each styled row's cells
+    # inside that style's escape codes.
+    import re
+
+    styles = [None, "dim", "bold green", None, "dim"]
+    expected = rich_table([])
+    for row, style in zip(ROWS, styles):
+        expected.add_row(*row, style=style)
+    ours = printed(column_table(HEADERS, ROWS, right=RIGHT, row_styles=styles), 80)
+    plain = re.compile(r"\x1b\[[0-9;]*m")
+    assert plain.sub("", ours) == plain.sub("", printed(expected, 80))
+    lines = ours.splitlines()
+    for row, style in zip(ROWS, styles):
+        line = next(text for text in lines if row[0] in text)
+        for cell in row:
+            code = {"dim": "\x1b[2m", "bold green": "\x1b[1;32m"}.get(style)
+            if code and cell:
+                assert code + cell in line or re.search(re.escape(code) + r" *" + re.escape(cell), line), (style, cell)
+            elif cell:
+                assert "\x1b[2m" + cell not in line and "\x1b[1;32m" + cell not in line
