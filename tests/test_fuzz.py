@@ -247,6 +247,8 @@ TOKENS = [
     "*nowhere", "&anchor 3", "!local 3", "!!str 3", "!!float 3", "!!int '3'", "1:30", "0x1F", "0o17", "0b101",
     "1_000", "'\\u0000'", '"\\x07"', '"\\ud800"', '"a\\nb"', "9" * 5000, "0x" + "f" * 3000, "1" + "0" * 40,
     "- 1", "? a", "| block", "> folded", "'unterminated", '"unterminated', "{", "[", "]", "}", "@", "`", "%",
+    # a core tag on text that is not of its type: PyYAML's constructors raise KeyError or IndexError
+    "!!bool maybe", "!!bool", "!!int", "!!int abc", "!!int 0x", "!!float x", "!!float", "!!null x",
 ]
 TOKEN = st.one_of(
     st.sampled_from(TOKENS),
@@ -311,6 +313,17 @@ def test_value_replaced_in_text(workdir, name, data):
             assert failure.line >= line and failure.line in LAYER_LINES[name], failure
         else:
             assert failure.line == line, failure
+
+
+@pytest.mark.parametrize("token", TOKENS, ids=[f"token{i}" for i in range(len(TOKENS))])
+def test_every_token_as_the_class_count(workdir, token):
+    """Each raw token once, in every run: the sampled tests above may never draw a given one."""
+    text = TEXTS["mobilenet_v2"]
+    assert text.count("\nclasses: 1000\n") == 1
+    line = text[: text.index("\nclasses: 1000\n")].count("\n") + 2
+    failure = run(workdir, text.replace("\nclasses: 1000\n", f"\nclasses: {token}\n").encode("utf-8", "surrogatepass"), f"classes: {token[:40]!r}")
+    if failure is not None:
+        assert failure.line == line, failure
 
 
 @pytest.mark.parametrize("name", CONFIG_IDS)
