@@ -211,7 +211,7 @@ def parse_record(cls: type, loc: Located, path: str, file: str, at: tuple[int, i
     name = path or "spec"
     if not isinstance(loc.value, dict):
         raise _fail(file, loc, name, f"expected a mapping of fields, got {_kind_of(loc)}")
-    info = _INFO.get(cls) or _record_info(cls)
+    info = _record_info(cls)
     kinds = info.kinds
     values: dict[str, Any] = {}
     for key, item in loc.value.items():
@@ -220,13 +220,7 @@ def parse_record(cls: type, loc: Located, path: str, file: str, at: tuple[int, i
             hint = did_you_mean(key, kinds) or _belongs_in(key, kinds)
             where = f"{path}.{key}" if path else key
             raise _fail(file, loc.keys[key], where, f"unknown field{hint}; expected one of: {', '.join(kinds)}")
-        if isinstance(kind, (Record, Layers)):
-            values[key] = _convert(kind, item, f"{path}.{key}" if path else key, file)
-            continue
-        try:
-            values[key] = kind.convert(item.value)
-        except FieldError as error:
-            raise _fail(file, item, f"{path}.{key}" if path else key, str(error)) from None
+        values[key] = _convert(kind, item, f"{path}.{key}" if path else key, file)
     for required in info.required:
         if required not in values:
             raise _fail(file, loc, f"{path}.{required}" if path else required, "missing required field")
