@@ -41,3 +41,7 @@ def cost_of(write_spec):
         return analyze_spec(write_spec(body), alpha, resolution)
 
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-golden", action="store_true", help="rewrite tests/golden/ from the current code")
