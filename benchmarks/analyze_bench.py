@@ -39,7 +39,7 @@ def timed(*args, **kwargs):
         count[0] += 1
 dataclasses._process_class = timed
 start = time.perf_counter()
-import mbcost.cli, mbcost.report, mbcost.tables
+import mbcost.cli, mbcost.report.analyze, mbcost.report.tables
 print(count[0], spent[0], time.perf_counter() - start)
 """
 
@@ -113,10 +113,10 @@ def large(runs: int) -> None:
     sys.path.insert(0, str(REPO))
     from rich.console import Console
 
-    from mbcost import report
-    from mbcost.cost import analyze
+    from mbcost.report import analyze as report
+    from mbcost.analysis.cost import analyze
     from mbcost.graph import build_graph
-    from mbcost.spec import load_spec
+    from mbcost.spec.records import load_spec
 
     with tempfile.TemporaryDirectory() as folder:
         for label, repeat in (("10 rows x repeat 1,000", 1000), ("10,000 rows", 1)):

@@ -62,7 +62,7 @@ def main() -> None:
         path = Path(folder) / "largest.yaml"
         path.write_text(LARGEST)
         from mbcost import analyze_spec
-        from mbcost.report import render_json
+        from mbcost.report.analyze import render_json
 
         start = time.perf_counter()
         text = render_json(analyze_spec(str(path)))

@@ -13,8 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mbcost import build_graph, load  # noqa: E402
-from mbcost import memory  # noqa: E402
-from mbcost.cost import analyze  # noqa: E402
+from mbcost.analysis import memory  # noqa: E402
+from mbcost.analysis.cost import analyze  # noqa: E402
 
 
 def per_call_ms(fn, repeat: int = 300) -> float:

@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mbcost import analyze, build_graph, load  # noqa: E402
-from mbcost.builtin import builtin_names  # noqa: E402
-from mbcost.sweep import parse_values, sweep  # noqa: E402
+from mbcost.analysis.sweep import parse_values, sweep  # noqa: E402
+from mbcost.spec.builtin import builtin_names  # noqa: E402
 
 ALPHAS = parse_values("0.25:2.2:0.05", integer=False)  # 40 values
 RESOLUTIONS = parse_values("96:576:20", integer=True)  # 25 values

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cost import Analysis, analyze
+from .analysis.cost import Analysis, analyze
 from .graph import Graph, build_graph
-from .spec import Spec, load_spec
+from .spec.builtin import load
+from .spec.records import Spec, load_spec
 
 __version__ = "0.1.0"
 __all__ = ["Analysis", "Graph", "Spec", "analyze", "build_graph", "load_spec", "load", "analyze_spec", "build_module"]
-
-
-def load(spec: str | Path | Spec) -> Spec:
-    """A spec from a path, a built-in name (`mobilenet_v2`) or an already loaded Spec."""
-    if isinstance(spec, Spec):
-        return spec
-    from .builtin import resolve
-
-    path, model = resolve(str(spec))
-    return load_spec(path, model)
 
 
 def analyze_spec(
@@ -32,6 +23,6 @@ def analyze_spec(
 def build_module(spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None):
     """The spec as a trainable `torch.nn.Module` (a `mbcost.torch_build.GraphModule`), built from the same
     graph the cost model counts: one submodule per node, named like the node. Imports torch."""
-    from .torch_build import build  # lazily: the analysis path never imports torch
+    from .pytorch.build import build  # lazily: the analysis path never imports torch
 
     return build(build_graph(load(spec), alpha, resolution))

@@ -15,14 +15,14 @@ from operator import attrgetter
 from typing import Any, NoReturn
 
 from . import limits
-from .blocks import Block
-from .counts import Shape
+from .arch.blocks import Block
+from .arch.counts import Shape
+from .arch.ops import GlobalPool, Linear, Op
+from .arch.scaling import scale_channels
 from .errors import SpecError
-from .fieldtypes import Int, Number
+from .fields import Int, Number
 from .gcpause import gc_paused
-from .ops import GlobalPool, Linear, Op
-from .scaling import scale_channels
-from .spec import Spec
+from .spec.records import Spec
 
 INPUT = "input"
 

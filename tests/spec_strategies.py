@@ -11,12 +11,12 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from mbcost import build_graph
-from mbcost.blocks import BLOCKS
+from mbcost.arch.blocks import BLOCKS
+from mbcost.arch.ops import ACTIVATIONS, NORMS
+from mbcost.arch.scaling import ROUNDING, SCALING_MODES
 from mbcost.errors import SpecError
-from mbcost.fieldtypes import REQUIRED, Bool, Choice, Int, Number
-from mbcost.ops import ACTIVATIONS, NORMS
-from mbcost.scaling import ROUNDING, SCALING_MODES
-from mbcost.spec import Classifier, Defaults, Input, Spec, spec_fields
+from mbcost.fields import REQUIRED, Bool, Choice, Int, Number
+from mbcost.spec.records import Classifier, Defaults, Input, Spec, spec_fields
 
 # Fields whose generic range would be too wide for a fast test, or too narrow to be interesting.
 BY_NAME = {

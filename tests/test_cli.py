@@ -141,7 +141,8 @@ def test_help_for_every_command():
 
 def test_json_text_holds_exactly_the_report():
     # render_json lays items out one per line with a reused C encoder; the content must be to_dict's.
-    from mbcost import analyze_spec, report
+    from mbcost import analyze_spec
+    from mbcost.report import analyze as report
 
     for name in ("mobilenet_v1", "mobilenet_v3_small"):
         a = analyze_spec(name, alpha=0.75, resolution=97)
@@ -167,7 +168,8 @@ def test_narrow_terminals_drop_columns_not_digits(width):
 
     from rich.console import Console
 
-    from mbcost import analyze_spec, report
+    from mbcost import analyze_spec
+    from mbcost.report import analyze as report
 
     buffer = io.StringIO()
     report.render_table(analyze_spec("mobilenet_v2"), Console(file=buffer, width=width))
@@ -183,9 +185,11 @@ def test_compare_and_sweep_tables_fit_without_cutting_numbers(width):
 
     from rich.console import Console
 
-    from mbcost import load, report_compare, report_sweep
-    from mbcost.compare import compare_targets, parse_target
-    from mbcost.sweep import sweep
+    from mbcost import load
+    from mbcost.report import compare as report_compare
+    from mbcost.report import sweep as report_sweep
+    from mbcost.analysis.compare import compare_targets, parse_target
+    from mbcost.analysis.sweep import sweep
 
     for render in (
         lambda c: report_compare.render_table(compare_targets(parse_target("mobilenet_v2"), parse_target("mobilenet_v3_large")), c),

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from mbcost.compare import Target, parse_target
+from mbcost.analysis.compare import Target, parse_target
 
 from .closed_form import v1_layers, v1_totals
 from .conftest import run

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from mbcost.scaling import make_divisible, truncate
+from mbcost.arch.scaling import make_divisible, truncate
 
 
 def ceil_div(a, b):

@@ -24,10 +24,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from mbcost.blocks import BLOCKS
-from mbcost.builtin import config_dir
+from mbcost.arch.blocks import BLOCKS
 from mbcost.cli import cli
-from mbcost.spec import Spec, spec_fields
+from mbcost.spec.builtin import config_dir
+from mbcost.spec.records import Spec, spec_fields
 
 CONFIGS = sorted(config_dir().glob("*.yaml"))
 CONFIG_IDS = [p.stem for p in CONFIGS]

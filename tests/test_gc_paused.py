@@ -10,7 +10,7 @@ import pytest
 
 from mbcost import analyze_spec, build_graph, load
 from mbcost.errors import SpecError
-from mbcost.spec import parse_spec
+from mbcost.spec.records import parse_spec
 
 
 def test_collector_runs_again_after_analysis_and_after_an_error():

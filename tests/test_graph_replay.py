@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from mbcost import limits
-from mbcost.cost import analyze
+from mbcost.analysis.cost import analyze
 from mbcost.errors import SpecError
 from mbcost.graph import Builder, build_graph
-from mbcost.spec import parse_spec
+from mbcost.spec.records import parse_spec
 
 HEAD = "input: {resolution: 32}\nclasses: 10\nstem: {conv: {kernel: 3, stride: 2, channels: 16}}\nblocks:\n"
 TAIL = "pool: average\nclassifier: {}\n"

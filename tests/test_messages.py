@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from mbcost.blocks import BLOCKS
+from mbcost.arch.blocks import BLOCKS
+from mbcost.arch.ops import ACTIVATIONS
 from mbcost.errors import SpecError
-from mbcost.ops import ACTIVATIONS
-from mbcost.spec import parse_spec
+from mbcost.spec.records import parse_spec
 
 BASE = "input: {resolution: 32}\nclasses: 10\n"
 

@@ -284,7 +284,7 @@ def test_params_at_odd_alphas_match_torch(model, alpha):
 
 
 def test_squeeze_excite_torch_module_is_torchvisions():
-    from mbcost.ops import SqueezeExcite
+    from mbcost.arch.ops import SqueezeExcite
 
     ours = SqueezeExcite(72, 24).torch_module(nn)
     theirs = SqueezeExcitation(72, 24, scale_activation=nn.Hardsigmoid)

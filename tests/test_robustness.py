@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mbcost.report import human
+from mbcost.report.analyze import human
 
 from .conftest import run
 

@@ -13,15 +13,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from mbcost import blocks
-from mbcost.blocks import BLOCKS, Block, register
-from mbcost.builtin import config_dir
+from mbcost.arch import blocks
+from mbcost.analysis.validate import validate
+from mbcost.arch.blocks import BLOCKS, Block, register
 from mbcost.cli import cli
 from mbcost.errors import SpecError
-from mbcost.fieldtypes import Int, spec_field
-from mbcost.schema import spec_schema
-from mbcost.spec import Spec, parse_spec, spec_fields
-from mbcost.validate import validate
+from mbcost.fields import Int, spec_field
+from mbcost.spec.builtin import config_dir
+from mbcost.spec.records import Spec, parse_spec, spec_fields
+from mbcost.spec.schema import spec_schema
 
 CONFIGS = sorted(config_dir().glob("*.yaml"))
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mbcost import analyze_spec, load
-from mbcost.fieldtypes import FieldError
-from mbcost.sweep import Point, Sweep, parse_values, sweep
+from mbcost.analysis.sweep import Point, Sweep, parse_values, sweep
+from mbcost.fields import FieldError
 
 from .closed_form import tiny_spec, tiny_totals, v1_totals
 from .conftest import run
@@ -203,11 +203,11 @@ def test_bad_grid_value_raises_field_error():
 
 
 def test_spec_is_read_once(monkeypatch):
-    import mbcost.spec
+    import mbcost.spec.records
 
     calls = []
-    real = mbcost.spec.read_text
-    monkeypatch.setattr(mbcost.spec, "read_text", lambda path: calls.append(path) or real(path))
+    real = mbcost.spec.records.read_text
+    monkeypatch.setattr(mbcost.spec.records, "read_text", lambda path: calls.append(path) or real(path))
     assert run("sweep", "mobilenet_v2", "--alpha", "0.35:1.4:0.05", "--resolution", "96:224:16").exit_code == 0
     assert len(calls) == 1
 

@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from mbcost.tables import column_table
+from mbcost.report.tables import column_table
 
 HEADERS = ("layer", "op", "MACs", "share")
 ROWS = [

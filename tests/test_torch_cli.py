@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from mbcost import build_graph, load
-from mbcost.ops import OPS
+from mbcost.arch.ops import OPS
 
 from .conftest import REPO, run
 

@@ -11,8 +11,8 @@ torch = pytest.importorskip("torch")
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from mbcost import analyze, build_graph, build_module, load  # noqa: E402
-from mbcost.builtin import builtin_names  # noqa: E402
-from mbcost.verify import verify  # noqa: E402
+from mbcost.pytorch.verify import verify  # noqa: E402
+from mbcost.spec.builtin import builtin_names  # noqa: E402
 
 ALPHAS = (1.4, 1.0, 0.75, 0.5, 0.35, 0.25)  # MobileNetV2 paper, Table 6 / torchvision and TF-slim checkpoints
 RESOLUTIONS = (224, 192, 160, 128, 96, 97)  # the papers' resolutions, and an odd one

@@ -13,9 +13,9 @@ torch = pytest.importorskip("torch")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 from mbcost import build_graph  # noqa: E402
-from mbcost.ops import ACTIVATIONS, Conv  # noqa: E402
-from mbcost.torch_build import build  # noqa: E402
-from mbcost.verify import verify  # noqa: E402
+from mbcost.arch.ops import ACTIVATIONS, Conv  # noqa: E402
+from mbcost.pytorch.build import build  # noqa: E402
+from mbcost.pytorch.verify import verify  # noqa: E402
 
 from .spec_strategies import specs  # noqa: E402
 

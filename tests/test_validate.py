@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import mbcost.cost
-import mbcost.report
-from mbcost.builtin import config_dir
+import mbcost.analysis.cost
+import mbcost.report.analyze
 from mbcost.cli import cli
+from mbcost.spec.builtin import config_dir
 
 GOOD = "input: {resolution: 32}\nclasses: 10\nblocks:\n  - separable: {channels: 16}\n"
 BAD_FIELD = "input: {resolution: 32}\nclasses: 10\nblocks:\n  - separable: {chanels: 16}\n"
@@ -32,9 +32,9 @@ def no_report(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("validate must not compute a report")
 
-    monkeypatch.setattr(mbcost.cost, "analyze", refuse)
-    for name in mbcost.report.RENDERERS:
-        monkeypatch.setitem(mbcost.report.RENDERERS, name, refuse)
+    monkeypatch.setattr(mbcost.analysis.cost, "analyze", refuse)
+    for name in mbcost.report.analyze.RENDERERS:
+        monkeypatch.setitem(mbcost.report.analyze.RENDERERS, name, refuse)
 
 
 def test_all_valid_exits_0():

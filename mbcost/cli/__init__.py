@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import SpecError
+from ..errors import SpecError
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -41,8 +41,8 @@ class WidthMultiplier(click.ParamType):
     name = "alpha"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        from .fieldtypes import FieldError
-        from .graph import check_width_multiplier
+        from ..fields import FieldError
+        from ..graph import check_width_multiplier
 
         try:
             number = float(value)
@@ -58,8 +58,8 @@ class Resolution(click.ParamType):
     name = "pixels"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        from .fieldtypes import FieldError
-        from .graph import check_resolution
+        from ..fields import FieldError
+        from ..graph import check_resolution
 
         try:
             number = int(str(value), 10)
@@ -77,7 +77,7 @@ class Quantity(click.ParamType):
     name = "count"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        from .quantity import QuantityError, parse_quantity
+        from ..quantity import QuantityError, parse_quantity
 
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -93,7 +93,7 @@ class Percent(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         from fractions import Fraction
 
-        from .quantity import QuantityError, parse_percent
+        from ..quantity import QuantityError, parse_percent
 
         if isinstance(value, Fraction):
             return value
@@ -112,8 +112,8 @@ class GridValues(click.ParamType):
         self.integer = integer
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        from .fieldtypes import FieldError
-        from .sweep import parse_values
+        from ..analysis.sweep import parse_values
+        from ..fields import FieldError
 
         if isinstance(value, tuple):
             return value
@@ -145,7 +145,7 @@ def resolution_option(f: Any) -> Any:
 
 def dtype_option(f: Any = None, *, default: str | None = "fp32", help: str = "") -> Any:
     """`--dtype`: bytes per activation element for the memory figures (analyze, compare, check)."""
-    from .counts import DTYPE_BYTES
+    from ..arch.counts import DTYPE_BYTES
 
     sizes = ", ".join(f"{k} {v} B" for k, v in DTYPE_BYTES.items())
     option = click.option(
@@ -171,7 +171,7 @@ def output_option(f: Any) -> Any:
 
 def load(spec: str):
     """The Spec named on the command line: a file or a built-in name."""
-    from . import load as load_any
+    from ..spec.builtin import load as load_any
 
     return load_any(spec)
 
@@ -258,9 +258,9 @@ VIEWS = ("layer", "resolution")
 @output_option
 def analyze(spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, fmt: str, output: Path | None) -> int:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name)."""
-    from . import report
-    from .cost import analyze as run
-    from .graph import build_graph
+    from ..analysis.cost import analyze as run
+    from ..graph import build_graph
+    from ..report import analyze as report
 
     result = run(build_graph(load(spec), alpha, resolution), dtype)
     table, renderers = (
@@ -278,10 +278,10 @@ def list_specs() -> int:
     """The built-in specs with their costs; a name works wherever a SPEC is asked for."""
     from rich.table import Table
 
-    from .builtin import builtin_names
-    from .cost import analyze as run
-    from .graph import build_graph
-    from .report import human
+    from ..analysis.cost import analyze as run
+    from ..graph import build_graph
+    from ..report.analyze import human
+    from ..spec.builtin import builtin_names
 
     table = Table(title="built-in specs")
     for header in ("name", "description", "resolution", "MACs", "params"):
@@ -306,8 +306,8 @@ def compare(a: str, b: str, alpha: float | None, resolution: int | None, dtype: 
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
     --alpha and --resolution apply to a side without its own settings."""
-    from . import report_compare
-    from .compare import compare_targets, parse_target
+    from ..analysis.compare import compare_targets, parse_target
+    from ..report import compare as report_compare
 
     result = compare_targets(parse_target(a), parse_target(b), alpha, resolution, dtype)
     if fmt == "table":
@@ -321,7 +321,7 @@ def compare(a: str, b: str, alpha: float | None, resolution: int | None, dtype: 
 @output_option
 def schema(output: Path | None) -> int:
     """Print the JSON Schema (draft 2020-12) of the spec, for editors and other tools."""
-    from .schema import render_schema
+    from ..spec.schema import render_schema
 
     write_output(render_schema(), output)
     return EXIT_OK
@@ -339,9 +339,9 @@ def schema(output: Path | None) -> int:
 def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: int | None, max_params: int | None, fmt: str, output: Path | None) -> int:
     """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
     with budgets (options or the spec's `budget:`), which points fit and the largest that fits."""
-    from . import report_sweep
-    from .budget import effective
-    from .sweep import sweep as run
+    from ..analysis.budget import effective
+    from ..analysis.sweep import sweep as run
+    from ..report import sweep as report_sweep
 
     model = load(spec)
     alpha_values = alphas or (model.width_multiplier,)
@@ -388,9 +388,10 @@ def check(
     or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
     from fractions import Fraction
 
-    from . import budget, report_check
-    from .cost import analyze as run
-    from .graph import build_graph
+    from ..analysis import budget
+    from ..analysis.cost import analyze as run
+    from ..graph import build_graph
+    from ..report import check as report_check
 
     if max_growth is not None and baseline is None:
         raise click.UsageError("--max-growth needs --baseline")
@@ -429,13 +430,13 @@ def check(
 def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> int:
     """Prove SPEC's counts: build it as PyTorch modules (meta device, no memory) and compare every
     layer's measured params and MACs with the analytic ones. Exit 1 when anything differs."""
-    from . import verify_report
-    from .errors import TorchMissing
-    from .graph import build_graph
+    from ..errors import TorchMissing
+    from ..graph import build_graph
+    from ..report import verify as verify_report
 
     graph = build_graph(load(spec), alpha, resolution)
     try:
-        from .verify import verify as run
+        from ..pytorch.verify import verify as run
     except TorchMissing as error:
         click.echo(f"mbcost: error: {error}", err=True)
         return EXIT_BAD_INPUT
@@ -453,7 +454,7 @@ def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, out
 def validate(specs: tuple[str, ...], quiet: bool) -> int:
     """Check SPEC files (or built-in names) without computing a report: exit 0 when all are valid,
     2 otherwise, with one `FILE:LINE:COL: field: message` line on stderr per invalid spec."""
-    from .validate import validate_all
+    from ..analysis.validate import validate_all
 
     outcomes = validate_all(list(specs))
     for outcome in outcomes:

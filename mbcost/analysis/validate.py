@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import SpecError
+from ..errors import SpecError
+from ..graph import build_graph
+from ..spec.builtin import load
 
 
 @dataclass(frozen=True)
@@ -19,8 +21,6 @@ class Outcome:
 
 
 def validate(spec: str) -> Outcome:
-    from . import load
-    from .graph import build_graph
 
     try:
         graph = build_graph(load(spec))

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from . import limits
-from .fieldtypes import Bool, Choice, Int, Number, spec_field
+from .. import limits
+from ..fields import Bool, Choice, Int, Number, spec_field
 from .ops import Add, Conv, SqueezeExcite, activation_names, norm_names
 from .scaling import SCALING_MODES, expand_channels, squeeze_channels
 
 if TYPE_CHECKING:
-    from .graph import Builder, Tensor
+    from ..graph import Builder, Tensor
 
 CHANNELS = Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS")
 KERNEL = Int(maximum=limits.MAX_KERNEL, odd=True, limit_name="MAX_KERNEL")

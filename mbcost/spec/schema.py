@@ -29,7 +29,7 @@ def field_schema(f: dataclasses.Field) -> dict[str, Any]:
 
 def object_schema(cls: type, description: str = "") -> dict[str, Any]:
     """A record (or a block's body) as a closed JSON object: unknown keys are errors, as in the loader."""
-    from .spec import spec_fields
+    from .records import spec_fields
 
     fields = spec_fields(cls)
     out: dict[str, Any] = {"type": "object"}
@@ -58,7 +58,7 @@ def layers_schema(single: bool) -> dict[str, Any]:
 
 
 def _block_definitions() -> dict[str, Any]:
-    from .blocks import BLOCKS
+    from ..arch.blocks import BLOCKS
 
     defs: dict[str, Any] = {}
     for kind, cls in BLOCKS.items():
@@ -80,7 +80,7 @@ def _block_definitions() -> dict[str, Any]:
 
 def _record_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
     """Every record reachable from `cls` through `Record` fields, in declaration order."""
-    from .spec import Record, spec_fields
+    from .records import Record, spec_fields
 
     for f in spec_fields(cls):
         kind = f.metadata["kind"]
@@ -92,7 +92,7 @@ def _record_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
 
 def spec_schema() -> dict[str, Any]:
     """The whole schema document."""
-    from .spec import Spec
+    from .records import Spec
 
     body = object_schema(Spec)
     # A record's description is its field's `doc`, on the property that refers to it.

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from .cost import Analysis, analyze
-from .counts import Cost
-from .graph import Graph
-from .torch_build import GraphModule, build, nn, torch
+from ..analysis.cost import Analysis, analyze
+from ..arch.counts import Cost
+from ..graph import Graph
+from .build import GraphModule, build, nn, torch
 
 # The counts a verification compares, in report order. `params` is measured as the plain
 # `sum(p.numel())`, independently of the split, so a parameter no rule classifies shows up as a difference.

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import limits
-from .blocks import BLOCKS, Block
-from .counts import DTYPE_BYTES
-from .errors import SpecError, did_you_mean
-from .fieldtypes import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
-from .gcpause import gc_paused
-from .ops import activation_names, norm_names
-from .scaling import ROUNDING, SCALING_MODES
-from .source import Located, parse_yaml, read_text
+from .. import limits
+from ..arch.blocks import BLOCKS, Block
+from ..arch.counts import DTYPE_BYTES
+from ..arch.ops import activation_names, norm_names
+from ..arch.scaling import ROUNDING, SCALING_MODES
+from ..errors import SpecError, did_you_mean
+from ..fields import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
+from ..gcpause import gc_paused
+from .reader import Located, parse_yaml, read_text
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from .errors import SpecError
-from .limits import MAX_FILE_BYTES, MAX_NESTING, MAX_YAML_NODES
+from ..errors import SpecError
+from ..limits import MAX_FILE_BYTES, MAX_NESTING, MAX_YAML_NODES
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_TAGS = {

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .report import SCHEMA_VERSION
+from .analyze import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from .verify import Row, Verification
+    from ..pytorch.verify import Row, Verification
 
 
 def _side(row: Row, which: str) -> dict[str, Any]:

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import cached_property
 
-from .counts import Shape
-from .errors import SpecError
-from .fieldtypes import FieldError
-from .graph import INPUT, Graph, build_graph, check_resolution, check_width_multiplier
-from .limits import MAX_RESOLUTION
-from .spec import Spec
+from ..arch.counts import Shape
+from ..errors import SpecError
+from ..fields import FieldError
+from ..graph import INPUT, Graph, build_graph, check_resolution, check_width_multiplier
+from ..limits import MAX_RESOLUTION
+from ..spec.records import Spec
 
 MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cost import Analysis, LayerCost, PairCost
-from .counts import COUNT_FIELDS, Cost
-from .memory import LayerMemory, TensorSize
+from ..analysis.cost import Analysis, LayerCost, PairCost
+from ..analysis.memory import LayerMemory, TensorSize
+from ..arch.counts import COUNT_FIELDS, Cost
 
 SCHEMA_VERSION = 1
 KIND_LABELS = {

@@ -8,12 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .builtin import path_exists
+from ..arch.counts import Cost, total
+from ..errors import SpecError
+from ..fields import FieldError
+from ..graph import INPUT, check_resolution, check_width_multiplier
+from ..spec.builtin import path_exists
 from .cost import Analysis
-from .counts import Cost, total
-from .errors import SpecError
-from .fieldtypes import FieldError
-from .graph import INPUT, check_resolution, check_width_multiplier
 
 METRICS = ("macs", "params")
 # SPEC@ALPHA or SPEC@ALPHA,RESOLUTION, e.g. mobilenet_v2@0.75 or mobilenet_v2@0.75,160.
@@ -163,9 +163,9 @@ def compare_targets(
     a: Target, b: Target, alpha: float | None = None, resolution: int | None = None, dtype: str = "fp32"
 ) -> Comparison:
     """Load, expand and cost both targets; a target's own settings win over `alpha` and `resolution`."""
-    from . import load
+    from .. import load
+    from ..graph import build_graph
     from .cost import analyze
-    from .graph import build_graph
 
     results = []
     for target in (a, b):

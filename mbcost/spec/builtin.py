@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import SpecError
+from ..errors import SpecError
+from .records import Spec, load_spec
 
 
 def config_dir() -> Path:
@@ -20,7 +21,7 @@ def config_dir() -> Path:
                 return Path(folder)
     except ModuleNotFoundError:
         pass
-    return Path(__file__).resolve().parent.parent / "configs"
+    return Path(__file__).resolve().parents[2] / "configs"
 
 
 def path_exists(path: Path) -> bool:
@@ -44,9 +45,17 @@ def resolve(spec: str) -> tuple[Path, str]:
         return config_dir() / f"{spec}.yaml", spec
     if path.suffix or "/" in spec or "\\" in spec:
         return path, path.stem  # reading it reports "no such file" with the path
-    from .errors import did_you_mean
+    from ..errors import did_you_mean
 
     names = builtin_names()
     raise SpecError(
         f"no such file, and not a built-in spec{did_you_mean(spec, names)}; built-in: {', '.join(names)}", file=spec
     )
+
+
+def load(spec: str | Path | Spec) -> Spec:
+    """A spec from a path, a built-in name (`mobilenet_v2`) or an already loaded Spec."""
+    if isinstance(spec, Spec):
+        return spec
+    path, model = resolve(str(spec))
+    return load_spec(path, model)

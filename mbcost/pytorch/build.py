@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import TorchMissing
-from .graph import INPUT, Graph
-from .memory import release_points
-from .memory import steps as node_steps
-from .ops import Op
+from ..analysis.memory import release_points
+from ..analysis.memory import steps as node_steps
+from ..arch.ops import Op
+from ..errors import TorchMissing
+from ..graph import INPUT, Graph
 
 try:
     import torch

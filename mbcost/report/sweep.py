@@ -8,8 +8,8 @@ import io
 import json
 from typing import Any
 
-from .report import elide, fit_columns, human, markdown_table
-from .sweep import Point, Sweep
+from ..analysis.sweep import Point, Sweep
+from .analyze import elide, fit_columns, human, markdown_table
 
 
 def alpha_label(alpha: float) -> str:

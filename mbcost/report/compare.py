@@ -8,8 +8,8 @@ import io
 import json
 from typing import Any
 
-from .compare import METRICS, Comparison, Row, Side, StageRow
-from .report import KIND_LABELS, fit_columns, human, markdown_table
+from ..analysis.compare import METRICS, Comparison, Row, Side, StageRow
+from .analyze import KIND_LABELS, fit_columns, human, markdown_table
 
 LABELS = {
     "macs": "MACs",

@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import accumulate
 
-from .counts import DTYPE_BYTES, Shape
-from .gcpause import gc_paused
-from .graph import INPUT, Fused, Graph
+from ..arch.counts import DTYPE_BYTES, Shape
+from ..gcpause import gc_paused
+from ..graph import INPUT, Fused, Graph
 
 
 def bytes_per_element(dtype: str) -> int:

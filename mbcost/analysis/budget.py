@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from ..errors import SpecError
+from ..limits import MAX_REPORT_BYTES
+from ..quantity import show_percent
+from ..spec.reader import read_text
+from ..spec.records import Budget, Spec
 from .cost import Analysis
-from .errors import SpecError
-from .limits import MAX_REPORT_BYTES
-from .quantity import show_percent
-from .source import read_text
-from .spec import Budget, Spec
 
 METRICS = ("macs", "params", "memory")
 BASELINE_METRICS = ("macs", "params")  # what a baseline report ratchets

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from .counts import Cost, total
-from .gcpause import gc_paused
-from .graph import Graph, Node, Pair
+from ..arch.counts import Cost, total
+from ..arch.ops import Conv
+from ..gcpause import gc_paused
+from ..graph import Graph, Node, Pair
 from .memory import Memory, bytes_per_element
 from .memory import analyze as analyze_memory
-from .ops import Conv
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .budget import LABELS, Check, Outcome
-from .report import fit_columns, human, markdown_table
+from ..analysis.budget import LABELS, Check, Outcome
+from .analyze import fit_columns, human, markdown_table
 
 
 def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Graph -> numbers: cost, activation memory, compare, sweep and budgets."""

@@ -1,0 +1,1 @@
+"""The spec: YAML text -> validated, located records."""
