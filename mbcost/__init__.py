@@ -14,15 +14,15 @@ __all__ = ["Analysis", "Graph", "Spec", "analyze", "build_graph", "load_spec", "
 
 
 def analyze_spec(
-    spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+    spec: str | Path | Spec, width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
 ) -> Analysis:
     """Load, expand and cost a spec in one call (activation memory at `dtype`)."""
-    return analyze(build_graph(load(spec), alpha, resolution), dtype)
+    return analyze(build_graph(load(spec), width_multiplier, resolution), dtype)
 
 
-def build_module(spec: str | Path | Spec, alpha: float | None = None, resolution: int | None = None):
+def build_module(spec: str | Path | Spec, width_multiplier: float | None = None, resolution: int | None = None):
     """The spec as a trainable `torch.nn.Module` (a `mbcost.torch_build.GraphModule`), built from the same
     graph the cost model counts: one submodule per node, named like the node. Imports torch."""
     from .pytorch.build import build  # lazily: the analysis path never imports torch
 
-    return build(build_graph(load(spec), alpha, resolution))
+    return build(build_graph(load(spec), width_multiplier, resolution))

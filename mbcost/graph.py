@@ -18,9 +18,8 @@ from . import limits
 from .arch.blocks import Block
 from .arch.counts import Shape
 from .arch.ops import GlobalPool, Linear, Op
-from .arch.scaling import scale_channels
+from .arch.scaling import RESOLUTION, WIDTH_MULTIPLIER, scale_channels
 from .errors import SpecError
-from .fields import Int, Number
 from .gcpause import gc_paused
 from .spec.records import Spec
 
@@ -91,18 +90,6 @@ class Graph:
             cache = {n.name: n for n in self.nodes}
             object.__setattr__(self, "_cache", cache)
         return cache
-
-
-_ALPHA = Number(maximum=limits.MAX_WIDTH_MULTIPLIER)
-_RESOLUTION = Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION")
-
-
-def check_width_multiplier(value: float) -> float:
-    return _ALPHA.convert(value)
-
-
-def check_resolution(value: int) -> int:
-    return _RESOLUTION.convert(value)
 
 
 class Builder:
@@ -236,8 +223,8 @@ def _check_repeats(spec: Spec) -> None:
 @gc_paused()
 def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
     """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
-    alpha = spec.width_multiplier if width_multiplier is None else check_width_multiplier(width_multiplier)
-    size = spec.input.resolution if resolution is None else check_resolution(resolution)
+    alpha = spec.width_multiplier if width_multiplier is None else WIDTH_MULTIPLIER.convert(width_multiplier)
+    size = spec.input.resolution if resolution is None else RESOLUTION.convert(resolution)
     _check_repeats(spec)
     b = Builder(spec, alpha)
     x = Tensor(INPUT, Shape(spec.input.channels, size, size))

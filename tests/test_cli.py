@@ -145,7 +145,7 @@ def test_json_text_holds_exactly_the_report():
     from mbcost.report import analyze as report
 
     for name in ("mobilenet_v1", "mobilenet_v3_small"):
-        a = analyze_spec(name, alpha=0.75, resolution=97)
+        a = analyze_spec(name, width_multiplier=0.75, resolution=97)
         assert json.loads(report.render_json(a)) == json.loads(json.dumps(report.to_dict(a)))
 
 

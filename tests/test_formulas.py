@@ -182,7 +182,7 @@ def test_truncate(value, expected):
 def test_mobilenet_v2_last_conv_grows_only(alpha, last):
     from mbcost import analyze_spec
 
-    a = analyze_spec("mobilenet_v2", alpha=alpha)
+    a = analyze_spec("mobilenet_v2", width_multiplier=alpha)
     assert node(a, "head").node.output_shape.channels == last
     assert node(a, "classifier").node.output_shape.channels == 1000  # the class count never scales
 
@@ -190,7 +190,7 @@ def test_mobilenet_v2_last_conv_grows_only(alpha, last):
 def test_mobilenet_v2_expansion_width_uses_rounded_input():
     from mbcost import analyze_spec
 
-    a = analyze_spec("mobilenet_v2", alpha=0.35)
+    a = analyze_spec("mobilenet_v2", width_multiplier=0.35)
     # stem 32*0.35 -> 16; blocks.0 (t=1) projects to make_divisible(16*0.35)=8; blocks.1 expands 8*6 = 48.
     assert node(a, "stem").node.output_shape.channels == 16
     assert node(a, "blocks.0.project").node.output_shape.channels == 8

@@ -44,7 +44,7 @@ def test_mobilenet_v1_as_standard_convs_paper_table_4():
     [(1.0, 569, 4.2), (0.75, 325, 2.6), (0.5, 149, 1.3), (0.25, 41, 0.5)],
 )
 def test_mobilenet_v1_width_multiplier_paper_table_6(alpha, macs_m, params_m):
-    a = analyze_spec("mobilenet_v1", alpha=alpha)
+    a = analyze_spec("mobilenet_v1", width_multiplier=alpha)
     assert round(a.total.macs / 1e6) == macs_m
     assert round(a.total.params / 1e6, 1) == params_m
 
@@ -91,6 +91,6 @@ def test_mobilenet_v2_torchvision():
     ],
 )
 def test_mobilenet_v2_tf_slim_checkpoint_table(alpha, resolution, macs_m, params_m):
-    a = analyze_spec("mobilenet_v2", alpha=alpha, resolution=resolution)
+    a = analyze_spec("mobilenet_v2", width_multiplier=alpha, resolution=resolution)
     assert 0 <= a.total.macs - macs_m * 10**6 < 10**6
     assert round((a.total.weights + a.total.biases) / 1e6, 2) == pytest.approx(params_m, abs=0.011)

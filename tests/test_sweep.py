@@ -98,7 +98,7 @@ def test_fast_path_equals_a_full_expansion_at_every_point():
     spec = load("mobilenet_v2")
     result = sweep(spec, (1.3, 0.6, 0.35), (224, 225, 150, 97, 33, 1))
     for p in result.points:
-        total = analyze_spec(spec, p.alpha, p.resolution).total
+        total = analyze_spec(spec, p.width_multiplier, p.resolution).total
         assert (p.macs, p.params) == (total.macs, total.params)
 
 

@@ -106,7 +106,7 @@ def test_build_module_names_follow_the_graph():
 
 
 def test_build_module_overrides_alpha_and_resolution():
-    model = build_module("mobilenet_v2", alpha=0.5, resolution=97)
+    model = build_module("mobilenet_v2", width_multiplier=0.5, resolution=97)
     model.eval()
     with torch.no_grad():
         out = model(torch.randn(1, 3, 97, 97))

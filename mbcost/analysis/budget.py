@@ -56,7 +56,7 @@ class Baseline:
 
     file: str
     model: str
-    alpha: float
+    width_multiplier: float
     resolution: int
     macs: int
     params: int
@@ -76,7 +76,7 @@ class Check:
 
     file: str
     model: str
-    alpha: float
+    width_multiplier: float
     resolution: int
     macs: int
     params: int
@@ -189,9 +189,9 @@ def gather_limits(
                 field="--baseline",
             )
         graph = analysis.graph
-        if (baseline.alpha, baseline.resolution) != (graph.width_multiplier, graph.resolution):
+        if (baseline.width_multiplier, baseline.resolution) != (graph.width_multiplier, graph.resolution):
             raise SpecError(
-                f"is a report at alpha {baseline.alpha:g}, resolution {baseline.resolution}, not at alpha "
+                f"is a report at alpha {baseline.width_multiplier:g}, resolution {baseline.resolution}, not at alpha "
                 f"{graph.width_multiplier:g}, resolution {graph.resolution}: compare like with like",
                 file=baseline.file,
                 field="--baseline",
@@ -212,7 +212,7 @@ def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool
     return Check(
         file=spec.file,
         model=spec.model,
-        alpha=g.width_multiplier,
+        width_multiplier=g.width_multiplier,
         resolution=g.resolution,
         macs=totals["macs"],
         params=totals["params"],

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..arch.counts import Cost, total
+from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
-from ..graph import INPUT, check_resolution, check_width_multiplier
+from ..graph import INPUT
 from ..spec.builtin import path_exists
 from .cost import Analysis
 
@@ -25,7 +26,7 @@ class Target:
     """What one command-line argument of `mbcost compare` names: a spec and optional settings."""
 
     spec: str
-    alpha: float | None = None
+    width_multiplier: float | None = None
     resolution: int | None = None
 
 
@@ -41,11 +42,11 @@ def parse_target(text: str) -> Target:
             f"expected SPEC, SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (e.g. mobilenet_v2@0.75,160), got {text!r}", field="compare"
         )
     try:
-        alpha = check_width_multiplier(float(match["alpha"]))
-        resolution = check_resolution(int(match["resolution"])) if match["resolution"] else None
+        width = WIDTH_MULTIPLIER.convert(float(match["alpha"]))
+        resolution = RESOLUTION.convert(int(match["resolution"])) if match["resolution"] else None
     except FieldError as error:
         raise SpecError(f"{text!r}: {error}", field="compare") from None
-    return Target(spec, alpha, resolution)
+    return Target(spec, width, resolution)
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def compare_targets(
     results = []
     for target in (a, b):
         spec = load(target.spec)
-        width = target.alpha if target.alpha is not None else alpha
+        width = target.width_multiplier if target.width_multiplier is not None else alpha
         size = target.resolution if target.resolution is not None else resolution
         results.append((spec, analyze(build_graph(spec, width, size), dtype)))
     keys = [(spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results]

@@ -13,9 +13,10 @@ from decimal import Decimal, DecimalException
 from functools import cached_property
 
 from ..arch.counts import Shape
+from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
-from ..graph import INPUT, Graph, build_graph, check_resolution, check_width_multiplier
+from ..graph import INPUT, Graph, build_graph
 from ..limits import MAX_RESOLUTION
 from ..spec.records import Spec
 
@@ -24,7 +25,7 @@ MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
 
 @dataclass(frozen=True)
 class Point:
-    alpha: float
+    width_multiplier: float
     resolution: int
     macs: int
     params: int
@@ -83,9 +84,9 @@ def parse_values(text: str, integer: bool) -> tuple:
                 raise FieldError(f"{value} is far above the limit of {MAX_RESOLUTION} pixels (MAX_RESOLUTION)")
             if value != value.to_integral_value():
                 raise FieldError(f"expected a whole number of pixels, got {value}")
-            out.append(check_resolution(int(value)))
+            out.append(RESOLUTION.convert(int(value)))
         else:
-            out.append(check_width_multiplier(float(value)))
+            out.append(WIDTH_MULTIPLIER.convert(float(value)))
     seen = set()
     for value in out:
         if value in seen:

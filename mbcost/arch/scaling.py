@@ -8,6 +8,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from .. import limits
+from ..fields import Int, Number
+
+# The two settings of a run, declared once: the spec's fields, the command-line options, the compare
+# syntax (SPEC@ALPHA,RESOLUTION) and sweep lists all convert through these.
+WIDTH_MULTIPLIER = Number(maximum=limits.MAX_WIDTH_MULTIPLIER)  # alpha (v1 paper, Section 4.2)
+RESOLUTION = Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION")  # input height and width, pixels
+
 
 def truncate(value: float, divisor: int = 8) -> int:
     """MobileNetV1 as TF-slim: `max(int(c * alpha), 8)`."""

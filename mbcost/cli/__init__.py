@@ -41,15 +41,15 @@ class WidthMultiplier(click.ParamType):
     name = "alpha"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from ..arch.scaling import WIDTH_MULTIPLIER
         from ..fields import FieldError
-        from ..graph import check_width_multiplier
 
         try:
             number = float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number", param, ctx)
         try:
-            return check_width_multiplier(number)
+            return WIDTH_MULTIPLIER.convert(number)
         except FieldError as error:
             self.fail(str(error), param, ctx)
 
@@ -58,15 +58,15 @@ class Resolution(click.ParamType):
     name = "pixels"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from ..arch.scaling import RESOLUTION
         from ..fields import FieldError
-        from ..graph import check_resolution
 
         try:
             number = int(str(value), 10)
         except ValueError:
             self.fail(f"{value!r} is not a whole number of pixels", param, ctx)
         try:
-            return check_resolution(number)
+            return RESOLUTION.convert(number)
         except FieldError as error:
             self.fail(str(error), param, ctx)
 

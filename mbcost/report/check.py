@@ -19,7 +19,7 @@ def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:
             {
                 "file": c.file,
                 "model": c.model,
-                "alpha": c.alpha,
+                "alpha": c.width_multiplier,
                 "resolution": c.resolution,
                 "macs": c.macs,
                 "params": c.params,
@@ -57,7 +57,7 @@ def _rows(checks: tuple[Check, ...]) -> list[list[str]]:
     return [
         [
             c.model,
-            f"{c.alpha:g}",
+            f"{c.width_multiplier:g}",
             str(c.resolution),
             LABELS[o.limit.metric],
             f"{o.actual:,}",
@@ -110,7 +110,7 @@ def _escape_property(text: str) -> str:
 def _message(c: Check, o: Outcome) -> str:
     x = c.costliest_for(o.limit.metric)
     return (
-        f"{c.model} (alpha {c.alpha:g}, resolution {c.resolution}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
+        f"{c.model} (alpha {c.width_multiplier:g}, resolution {c.resolution}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
         f"over the limit of {o.limit.limit:,} ({human(o.limit.limit)}) from {o.limit.source} by {o.excess:,} ({100 * o.used - 100:.1f}%); "
         f"the costliest block is {x.block} (line {x.line}, {human(x.amount)})"
     )

@@ -27,10 +27,10 @@ def to_dict(s: Sweep) -> dict[str, Any]:
         "max_macs": s.max_macs,
         "max_params": s.max_params,
         "rows": [
-            {"alpha": p.alpha, "resolution": p.resolution, "macs": p.macs, "params": p.params, "fits": p.fits, "best": p is best}
+            {"alpha": p.width_multiplier, "resolution": p.resolution, "macs": p.macs, "params": p.params, "fits": p.fits, "best": p is best}
             for p in s.points
         ],
-        "best": None if best is None else {"alpha": best.alpha, "resolution": best.resolution, "macs": best.macs, "params": best.params},
+        "best": None if best is None else {"alpha": best.width_multiplier, "resolution": best.resolution, "macs": best.macs, "params": best.params},
     }
 
 
@@ -48,7 +48,7 @@ def render_csv(s: Sweep) -> str:
     best = s.best
     for p in s.points:
         fits = "" if p.fits is None else str(p.fits).lower()
-        writer.writerow((p.alpha, p.resolution, p.macs, p.params, fits, str(p is best).lower()))
+        writer.writerow((p.width_multiplier, p.resolution, p.macs, p.params, fits, str(p is best).lower()))
     return buffer.getvalue()
 
 
@@ -63,7 +63,7 @@ def _budget_line(s: Sweep) -> str:
     best = s.best
     fitting = sum(1 for p in s.points if p.fits)
     tail = (
-        f"largest that fits: {alpha_label(best.alpha)} {s.model}-{best.resolution} ({human(best.macs)} MACs, {human(best.params)} params)"
+        f"largest that fits: {alpha_label(best.width_multiplier)} {s.model}-{best.resolution} ({human(best.macs)} MACs, {human(best.params)} params)"
         if best
         else "no point fits"
     )
@@ -87,8 +87,8 @@ def _rows(s: Sweep) -> list[list[str]]:
     rows = []
     for p in s.points:
         row = [
-            f"{alpha_label(p.alpha)} {s.model}-{p.resolution}",  # as "1.0 MobileNet-224" (v1 paper, Table 6)
-            alpha_label(p.alpha),
+            f"{alpha_label(p.width_multiplier)} {s.model}-{p.resolution}",  # as "1.0 MobileNet-224" (v1 paper, Table 6)
+            alpha_label(p.width_multiplier),
             str(p.resolution),
             f"{p.macs / 1e6:.1f}",
             f"{p.params / 1e6:.2f}",

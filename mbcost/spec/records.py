@@ -15,7 +15,7 @@ from .. import limits
 from ..arch.blocks import BLOCKS, Block
 from ..arch.counts import DTYPE_BYTES
 from ..arch.ops import activation_names, norm_names
-from ..arch.scaling import ROUNDING, SCALING_MODES
+from ..arch.scaling import RESOLUTION, ROUNDING, SCALING_MODES, WIDTH_MULTIPLIER
 from ..errors import SpecError, did_you_mean
 from ..fields import REQUIRED, Bool, Choice, FieldError, Int, Number, Quantity, Text, show, spec_field
 from ..gcpause import gc_paused
@@ -50,7 +50,7 @@ class Layers:
 class Input:
     channels: int = spec_field(Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS"), 3, "image channels")
     resolution: int = spec_field(
-        Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION"), doc="input height and width in pixels"
+        RESOLUTION, doc="input height and width in pixels"
     )
 
 
@@ -103,7 +103,7 @@ class Spec:
     input: Input = spec_field(Record(Input), doc="input image")
     classes: int = spec_field(Int(maximum=limits.MAX_CLASSES, limit_name="MAX_CLASSES"), doc="classifier outputs")
     width_multiplier: float = spec_field(
-        Number(maximum=limits.MAX_WIDTH_MULTIPLIER), 1.0, "alpha: thins every layer whose scaling allows it"
+        WIDTH_MULTIPLIER, 1.0, "alpha: thins every layer whose scaling allows it"
     )
     rounding: str = spec_field(
         Choice(lambda: tuple(ROUNDING), "rounding rule"), "make_divisible", "how scaled channels round"
