@@ -113,10 +113,10 @@ def large(runs: int) -> None:
     sys.path.insert(0, str(REPO))
     from rich.console import Console
 
-    from mbcost.report import analyze as report
     from mbcost.analysis.cost import analyze
     from mbcost.graph import build_graph
-    from mbcost.spec.records import load_spec
+    from mbcost.report import analyze as report
+    from mbcost.spec.parse import load_spec
 
     with tempfile.TemporaryDirectory() as folder:
         for label, repeat in (("10 rows x repeat 1,000", 1000), ("10,000 rows", 1)):

@@ -7,7 +7,8 @@ from pathlib import Path
 from .analysis.cost import Analysis, analyze
 from .graph import Graph, build_graph
 from .spec.builtin import load
-from .spec.records import Spec, load_spec
+from .spec.parse import load_spec
+from .spec.records import Spec
 
 __version__ = "0.1.0"
 __all__ = ["Analysis", "Graph", "Spec", "analyze", "build_graph", "load_spec", "load", "analyze_spec", "build_module"]

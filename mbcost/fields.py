@@ -157,3 +157,30 @@ def show(value: Any) -> str:
 def spec_field(kind: Any, default: Any = REQUIRED, doc: str = "") -> Any:
     """A dataclass field read from the spec: `kind` converts the YAML value."""
     return dataclasses.field(default=default, metadata={"kind": kind, "doc": doc})
+
+
+def spec_fields(cls: type) -> list[dataclasses.Field]:
+    """The fields of a record that are read from YAML, in declaration order."""
+    return [f for f in dataclasses.fields(cls) if "kind" in f.metadata]
+
+
+@dataclass(frozen=True)
+class Record:
+    """A nested section of the spec (a record class of spec fields)."""
+
+    cls: type
+
+    def schema(self) -> dict:
+        return {"$ref": f"#/$defs/{self.cls.__name__}"}
+
+
+@dataclass(frozen=True)
+class Layers:
+    """A list of layers `- kind: {fields}`; `single` also allows one layer as a plain mapping."""
+
+    single: bool = False
+
+    def schema(self) -> dict:
+        layer = {"$ref": "#/$defs/layer"}
+        listed = {"type": "array", "items": layer}
+        return {"anyOf": [layer, listed]} if self.single else listed

@@ -1,37 +1,71 @@
-"""The layer graph: the spec expanded into named primitive nodes with inferred shapes.
+"""The layer graph: the spec expanded into named primitive nodes with inferred shapes, in two steps.
+
+The width multiplier decides the ops, the resolution only the shapes: `expand` turns a spec at one width
+multiplier into a `Net` (every node's op and wiring), and `infer_shapes` runs a Net at one input
+resolution into a `Graph`. A sweep expands once per width and infers once per resolution.
 
 Names are dotted and say the node's role: `stem`, `blocks.3.expand`, `blocks.3.depthwise`,
 `blocks.3.se`, `blocks.3.project`, `blocks.3.add`, `head`, `pool`, `classifier` (or `classifier.hidden`
 and `classifier.output` when the classifier has a hidden layer). Inputs refer to earlier nodes by
-name; the network's input is `input`.
+name; the network's input is `input`. Naming, limits and error positions live here, not in the blocks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from functools import cache
-from operator import attrgetter
-from typing import Any, NoReturn
+from dataclasses import dataclass
+from functools import cached_property
 
 from . import limits
-from .arch.blocks import Block
+from .arch.blocks import IN, Block, BlockError, Context
 from .arch.counts import Shape
 from .arch.ops import GlobalPool, Linear, Op
-from .arch.scaling import RESOLUTION, WIDTH_MULTIPLIER, scale_channels
+from .arch.scaling import RESOLUTION, WIDTH_MULTIPLIER, WidthPolicy
 from .errors import SpecError
-from .gcpause import gc_paused
 from .spec.records import Spec
 
 INPUT = "input"
 
 
 @dataclass(frozen=True)
-class Tensor:
-    """A value flowing through the graph: the node that makes it and its shape."""
+class Wired:
+    """A node of a Net: its op and the names it reads, with the spec row it comes from (`block`, e.g.
+    `blocks.3`, and that row's kind and position, for messages)."""
 
     name: str
-    shape: Shape
+    op: Op
+    inputs: tuple[str, ...]
+    block: str
+    kind: str  # the row's block kind; "" for the pool and the classifier
+    line: int  # 0 for the pool and the classifier (no spec row)
+    at: tuple[int, int]  # where a shape error is reported
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A depthwise conv and the pointwise (or projection) conv after it: a depthwise separable pair."""
+
+    depthwise: str
+    pointwise: str
+
+
+@dataclass(frozen=True)
+class Fused:
+    """The nodes of one copy of a fusable block (`Expansion.fusable`), in order: run as one unit, only
+    the tensors they read from outside and the last node's output need to be materialized."""
+
+    block: str
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Net:
+    """A spec expanded at one width multiplier: ops and wiring, no shapes yet."""
+
+    spec: Spec
+    width_multiplier: float
+    nodes: tuple[Wired, ...]
+    pairs: tuple[Pair, ...]
+    fused: tuple[Fused, ...]
 
 
 @dataclass(frozen=True)
@@ -47,23 +81,6 @@ class Node:
     @property
     def input_shape(self) -> Shape:
         return self.input_shapes[0]
-
-
-@dataclass(frozen=True)
-class Pair:
-    """A depthwise conv and the pointwise (or projection) conv after it: a depthwise separable pair."""
-
-    depthwise: str
-    pointwise: str
-
-
-@dataclass(frozen=True)
-class Fused:
-    """The nodes of one copy of a fusable block kind (`Block.fusable`), in order: run as one unit, only
-    the tensors they read from outside and the last node's output need to be materialized."""
-
-    block: str
-    nodes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -83,132 +100,13 @@ class Graph:
     def node(self, name: str) -> Node:
         return self._by_name[name]
 
-    @property
+    @cached_property
     def _by_name(self) -> dict[str, Node]:
-        cache = self.__dict__.get("_cache")
-        if cache is None:
-            cache = {n.name: n for n in self.nodes}
-            object.__setattr__(self, "_cache", cache)
-        return cache
-
-
-class Builder:
-    """Running state while a spec expands: the scaling rule, model defaults and the nodes so far."""
-
-    def __init__(self, spec: Spec, width_multiplier: float):
-        self.spec = spec
-        self.width_multiplier = width_multiplier
-        self.nodes: list[Node] = []
-        self.pairs: list[Pair] = []
-        self.fused: list[Fused] = []
-        self.block = ""
-        # Equal ops and shapes become one object, so later passes can key memos on identity (cost.analyze).
-        self.interned: dict = {}
-
-    def fail(self, block: Block | None, field: str, message: str) -> NoReturn:
-        line, col = (block.line, block.col) if block else (0, 0)
-        kind = f"{block.kind}." if block else ""
-        raise SpecError(message, file=self.spec.file, line=line, col=col, field=f"{self.block} ({kind}{field})" if block else field)
-
-    def channels(self, channels: int, scaling: str, block: Block, field: str) -> int:
-        spec = self.spec
-        out = scale_channels(channels, self.width_multiplier, spec.rounding, spec.divisor, scaling)
-        if out > limits.MAX_CHANNELS:
-            self.fail(block, field, f"{channels} channels at alpha {self.width_multiplier:g} give {out}, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
-        return out
-
-    def checked(self, channels: int, block: Block, field: str) -> int:
-        """A channel count derived from the input (an expansion), held to 1..MAX_CHANNELS."""
-        if channels < 1:  # round(m * t) is 0 for t < 1 / (2m): a conv with no channels is no layer
-            self.fail(block, field, f"gives {channels} channels; it must give at least 1")
-        if channels > limits.MAX_CHANNELS:
-            self.fail(block, field, f"expands to {channels} channels, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
-        return channels
-
-    def exactly_one(self, block: Block, names: tuple[str, ...]) -> None:
-        """Alternative fields, e.g. a bottleneck's `expansion` (t) or `expanded_channels` (exp size)."""
-        given = [n for n in names if getattr(block, n) is not None]
-        if len(given) != 1:
-            what = "both " + " and ".join(given) if given else "neither"
-            self.fail(block, names[0], f"give exactly one of {' or '.join(names)}, not {what}")
-
-    def activation(self, override: str | None) -> str:
-        return override or self.spec.defaults.activation
-
-    def norm(self, override: str | None) -> str:
-        return override or self.spec.defaults.norm
-
-    def intern(self, value: Any) -> Any:
-        return self.interned.setdefault(value, value)
-
-    def add(self, name: str, op: Op, inputs: tuple[Tensor, ...], block: Block | None) -> Tensor:
-        if len(self.nodes) >= limits.MAX_LAYERS:
-            self.fail(block, "repeat", f"the graph has more than {limits.MAX_LAYERS} layers (MAX_LAYERS)")
-        shapes = self.intern(tuple(t.shape for t in inputs))
-        op = self.intern(op)
-        try:
-            out = self.intern(op.output_shape(shapes))
-        except ValueError as error:
-            self.fail(block, op.name, str(error))
-        node = Node(name, op, tuple(t.name for t in inputs), shapes, out, self.block, block.line if block else 0)
-        self.nodes.append(node)
-        return Tensor(name, out)
-
-    def pair(self, depthwise: Tensor, pointwise: Tensor) -> None:
-        self.pairs.append(Pair(depthwise.name, pointwise.name))
-
-    def record(self, prefix: str, x: Tensor, start: int, pairs: int, out: Tensor) -> Copy | None:
-        """The nodes and pairs added since `start` and `pairs` by one copy of a row that read `x` and
-        returned `out`, with names relative to `prefix`; None if they cannot be replayed (a name outside
-        the prefix or an input from outside the copy)."""
-        local = {x.name: 0}
-        nodes = []
-        for n in self.nodes[start:]:
-            if not n.name.startswith(prefix) or any(name not in local for name in n.inputs):
-                return None
-            nodes.append((n.name[len(prefix):], n.op, tuple(local[name] for name in n.inputs), n.input_shapes, n.output_shape))
-            local[n.name] = len(local)
-        added = self.pairs[pairs:]
-        if out.name not in local or any(p.depthwise not in local or p.pointwise not in local for p in added):
-            return None
-        return Copy(tuple(nodes), tuple((local[p.depthwise], local[p.pointwise]) for p in added), local[out.name])
-
-    def replay(self, copy: Copy, prefix: str, x: Tensor, line: int) -> Tensor:
-        """Add the nodes and pairs of `copy` under `prefix`, reading `x`; return the output."""
-        names = [x.name]
-        block, append = self.block, self.nodes.append
-        for suffix, op, refs, shapes, out in copy.nodes:
-            name = prefix + suffix
-            append(Node(name, op, tuple(map(names.__getitem__, refs)), shapes, out, block, line))
-            names.append(name)
-        self.pairs.extend(Pair(names[dw], names[pw]) for dw, pw in copy.pairs)
-        k = copy.output
-        return Tensor(names[k], copy.nodes[k - 1][4]) if k else x
-
-
-class Copy:
-    """One expanded copy of a spec row with names relative to its prefix. Tensors are numbered: 0 the
-    copy's input, k its k-th node. `nodes` holds (name suffix, op, input numbers, input shapes, output
-    shape) per node, `pairs` the (depthwise, pointwise) numbers, `output` the number it returns.
-    A plain class, not a dataclass: this module is on the import path of every command."""
-
-    __slots__ = ("nodes", "output", "pairs")
-
-    def __init__(self, nodes: tuple, pairs: tuple[tuple[int, int], ...], output: int):
-        self.nodes, self.pairs, self.output = nodes, pairs, output
-
-
-@cache
-def _content(cls: type[Block]) -> Callable[[Block], tuple]:
-    """What decides the expansion of one copy of a row: its kind and fields, but not its position or
-    repeat count. (Each spec field converts to one type, fieldtypes.py, so equal values build equal ops.)"""
-    names = [f.name for f in fields(cls) if f.name not in ("repeat", "line", "col")]
-    get = attrgetter(*names) if names else (lambda block: None)
-    return lambda block: (cls, get(block))
+        return {n.name: n for n in self.nodes}
 
 
 def _check_repeats(spec: Spec) -> None:
-    """Every repeat adds at least one node: refuse a spec that must pass MAX_LAYERS before building it."""
+    """Every repeat adds at least one node: refuse a spec that must pass MAX_LAYERS before expanding it."""
     count = 0
     for section, layers in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
         for i, layer in enumerate(layers):
@@ -220,65 +118,100 @@ def _check_repeats(spec: Spec) -> None:
                 )
 
 
-@gc_paused()
-def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
-    """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
+def _row_error(spec: Spec, block: str, row: Block, field: str, message: str) -> SpecError:
+    return SpecError(message, file=spec.file, line=row.line, col=row.col, field=f"{block} ({row.kind}.{field})")
+
+
+def _exactly_one(spec: Spec, block: str, row: Block) -> None:
+    """Alternative fields, e.g. a bottleneck's `expansion` (t) or `expanded_channels` (exp size)."""
+    for names in row.one_of:
+        given = [n for n in names if getattr(row, n) is not None]
+        if len(given) != 1:
+            what = "both " + " and ".join(given) if given else "neither"
+            raise _row_error(spec, block, row, names[0], f"give exactly one of {' or '.join(names)}, not {what}")
+
+
+def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
+    """The ops and wiring of `spec` at width multiplier alpha (default: the spec's own)."""
     alpha = spec.width_multiplier if width_multiplier is None else WIDTH_MULTIPLIER.convert(width_multiplier)
-    size = spec.input.resolution if resolution is None else RESOLUTION.convert(resolution)
     _check_repeats(spec)
-    b = Builder(spec, alpha)
-    x = Tensor(INPUT, Shape(spec.input.channels, size, size))
-    # A copy of a row expands the same way wherever it comes (Block.build), so each distinct (row
-    # content, input shape, stride) is built once and replayed after: the repeats of a row, and rows
-    # that differ only in position, cost one node construction per node and none of the checks.
-    copies: dict[tuple, Copy | None] = {}
-    for section, layers in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
-        count = sum(layer.repeat for layer in layers)
+    width = WidthPolicy(alpha, spec.rounding, spec.divisor)
+    ctx = Context(width, spec.defaults.norm, spec.defaults.activation)
+    nodes: list[Wired] = []
+    pairs: list[Pair] = []
+    fused: list[Fused] = []
+    x, channels = INPUT, spec.input.channels
+
+    def add(name: str, op: Op, inputs: tuple[str, ...], block: str, row: Block | None, at: tuple[int, int]) -> None:
+        if len(nodes) >= limits.MAX_LAYERS:
+            raise _row_error(spec, block, row, "repeat", f"the graph has more than {limits.MAX_LAYERS} layers (MAX_LAYERS)")
+        nodes.append(Wired(name, op, inputs, block, row.kind if row else "", row.line if row else 0, at))
+
+    for section, rows in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
+        count = sum(row.repeat for row in rows)
         index = 0
-        for layer in layers:
-            content = _content(type(layer))(layer)
-            fusable = layer.fusable
-            for i in range(layer.repeat):
-                name = section if count == 1 and section != "blocks" else f"{section}.{index}"
-                b.block = name
-                start = len(b.nodes)
-                stride = layer.first_stride if i == 0 else 1
-                key = (content, x.shape, stride)
-                copy = copies.get(key)
-                if copy is not None and start + len(copy.nodes) <= limits.MAX_LAYERS:
-                    x = b.replay(copy, name, x, layer.line)
-                else:
-                    if i == 0:  # the same row for every copy: checked once
-                        for names in layer.one_of:
-                            b.exactly_one(layer, names)
-                    pairs = len(b.pairs)
-                    out = layer.build(b, name, x, stride)
-                    if key not in copies:
-                        copies[key] = b.record(name, x, start, pairs, out)
-                    x = out
-                if fusable and len(b.nodes) - start > 1:
-                    b.fused.append(Fused(name, tuple(n.name for n in b.nodes[start:])))
+        for row in rows:
+            for i in range(row.repeat):
+                block = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 index += 1
+                if i == 0:  # the same row for every copy: checked once
+                    _exactly_one(spec, block, row)
+                try:
+                    expansion = row.expand(channels, row.first_stride if i == 0 else 1, ctx)
+                except BlockError as error:
+                    raise _row_error(spec, block, row, error.field, str(error)) from None
+                names, widths = {IN: x}, {IN: channels}
+                for layer in expansion.layers:
+                    name = f"{block}.{layer.role}" if layer.role else block
+                    add(name, layer.op, tuple(names[r] for r in layer.inputs), block, row, (row.line, row.col))
+                    names[layer.role] = name
+                    widths[layer.role] = layer.op.output_channels(tuple(widths[r] for r in layer.inputs))
+                pairs.extend(Pair(names[dw], names[pw]) for dw, pw in expansion.pairs)
+                if expansion.fusable and len(expansion.layers) > 1:
+                    fused.append(Fused(block, tuple(names[layer.role] for layer in expansion.layers)))
+                last = expansion.layers[-1].role
+                x, channels = names[last], widths[last]
     if spec.pool:
-        b.block = "pool"
-        x = b.add("pool", GlobalPool(), (x,), None)
-    if spec.classifier is not None:
-        b.block = "classifier"
-        head = spec.classifier
-        if (x.shape.height, x.shape.width) != (1, 1):
-            raise SpecError("needs a Cx1x1 input: add `pool: average` before it", file=spec.file, line=head.line, col=head.col, field="classifier")
+        add("pool", GlobalPool(), (x,), "pool", None, (0, 0))
+        x = "pool"
+    head = spec.classifier
+    if head is not None:
+        at = (head.line, head.col)
         if head.hidden is not None:
             # MobileNetV3 (torchvision): Linear -> Hardswish -> Dropout -> Linear, hidden width adjust_channels(1280).
-            width = scale_channels(head.hidden, alpha, spec.rounding, spec.divisor, head.hidden_scaling)
-            if width > limits.MAX_CHANNELS:
+            hidden = width.channels(head.hidden, head.hidden_scaling)
+            if hidden > limits.MAX_CHANNELS:
                 raise SpecError(
-                    f"{head.hidden} channels at alpha {alpha:g} give {width}, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)",
+                    f"{head.hidden} channels at alpha {alpha:g} give {hidden}, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)",
                     file=spec.file, line=head.line, col=head.col, field="classifier.hidden",
                 )
-            hidden = Linear(x.shape.channels, width, True, 0.0, b.activation(head.hidden_activation))
-            x = b.add("classifier.hidden", hidden, (x,), None)
+            add("classifier.hidden", Linear(channels, hidden, True, 0.0, head.hidden_activation or ctx.activation), (x,), "classifier", None, at)
+            x, channels = "classifier.hidden", hidden
         name = "classifier" if head.hidden is None else "classifier.output"  # a name is never also a prefix
-        x = b.add(name, Linear(x.shape.channels, spec.classes, True, head.dropout), (x,), None)
-    if not b.nodes:
+        add(name, Linear(channels, spec.classes, True, head.dropout), (x,), "classifier", None, at)
+    if not nodes:
         raise SpecError("the spec has no layers", file=spec.file, line=1, col=1, field="blocks")
-    return Graph(spec.model, alpha, size, Shape(spec.input.channels, size, size), tuple(b.nodes), tuple(b.pairs), tuple(b.fused))
+    return Net(spec, alpha, tuple(nodes), tuple(pairs), tuple(fused))
+
+
+def infer_shapes(net: Net, resolution: int | None = None) -> Graph:
+    """Run the shapes of `net` at an input `resolution` x `resolution` (default: the spec's own)."""
+    spec = net.spec
+    size = spec.input.resolution if resolution is None else RESOLUTION.convert(resolution)
+    shapes = {INPUT: Shape(spec.input.channels, size, size)}
+    nodes = []
+    for w in net.nodes:
+        inputs = tuple(shapes[name] for name in w.inputs)
+        try:
+            out = w.op.output_shape(inputs)
+        except ValueError as error:
+            field = f"{w.block} ({w.kind}.{w.op.name})" if w.kind else w.block
+            raise SpecError(str(error), file=spec.file, line=w.at[0], col=w.at[1], field=field) from None
+        shapes[w.name] = out
+        nodes.append(Node(w.name, w.op, w.inputs, inputs, out, w.block, w.line))
+    return Graph(spec.model, net.width_multiplier, size, shapes[INPUT], tuple(nodes), net.pairs, net.fused)
+
+
+def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
+    """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
+    return infer_shapes(expand(spec, width_multiplier), resolution)

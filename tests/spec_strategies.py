@@ -15,8 +15,8 @@ from mbcost.arch.blocks import BLOCKS
 from mbcost.arch.ops import ACTIVATIONS, NORMS
 from mbcost.arch.scaling import ROUNDING, SCALING_MODES
 from mbcost.errors import SpecError
-from mbcost.fields import REQUIRED, Bool, Choice, Int, Number
-from mbcost.spec.records import Classifier, Defaults, Input, Spec, spec_fields
+from mbcost.fields import REQUIRED, Bool, Choice, Int, Number, spec_fields
+from mbcost.spec.records import Classifier, Defaults, Input, Spec
 
 # Fields whose generic range would be too wide for a fast test, or too narrow to be interesting.
 BY_NAME = {

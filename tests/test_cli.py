@@ -186,10 +186,10 @@ def test_compare_and_sweep_tables_fit_without_cutting_numbers(width):
     from rich.console import Console
 
     from mbcost import load
-    from mbcost.report import compare as report_compare
-    from mbcost.report import sweep as report_sweep
     from mbcost.analysis.compare import compare_targets, parse_target
     from mbcost.analysis.sweep import sweep
+    from mbcost.report import compare as report_compare
+    from mbcost.report import sweep as report_sweep
 
     for render in (
         lambda c: report_compare.render_table(compare_targets(parse_target("mobilenet_v2"), parse_target("mobilenet_v3_large")), c),

@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 
 from mbcost.arch.blocks import BLOCKS
 from mbcost.cli import cli
+from mbcost.fields import spec_fields
 from mbcost.spec.builtin import config_dir
-from mbcost.spec.records import Spec, spec_fields
+from mbcost.spec.records import Spec
 
 CONFIGS = sorted(config_dir().glob("*.yaml"))
 CONFIG_IDS = [p.stem for p in CONFIGS]

@@ -15,7 +15,7 @@ from mbcost import analyze_spec, build_graph, load
 from mbcost.analysis import memory
 from mbcost.cli import cli
 from mbcost.report.analyze import bar, render_table
-from mbcost.spec.records import parse_spec
+from mbcost.spec.parse import parse_spec
 
 # Three 3x3/1x1 convs, no norm; divisor 1 so channel counts are taken as written.
 CHAIN = """

@@ -8,7 +8,7 @@ import pytest
 from mbcost.arch.blocks import BLOCKS
 from mbcost.arch.ops import ACTIVATIONS
 from mbcost.errors import SpecError
-from mbcost.spec.records import parse_spec
+from mbcost.spec.parse import parse_spec
 
 BASE = "input: {resolution: 32}\nclasses: 10\n"
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mbcost.errors import SpecError
 from mbcost.quantity import QuantityError, parse_percent, parse_quantity
-from mbcost.spec.records import parse_spec
+from mbcost.spec.parse import parse_spec
 
 from .closed_form import tiny_spec
 

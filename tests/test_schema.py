@@ -13,14 +13,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from mbcost.arch import blocks
 from mbcost.analysis.validate import validate
+from mbcost.arch import blocks
 from mbcost.arch.blocks import BLOCKS, Block, register
 from mbcost.cli import cli
 from mbcost.errors import SpecError
-from mbcost.fields import Int, spec_field
+from mbcost.fields import Int, spec_field, spec_fields
 from mbcost.spec.builtin import config_dir
-from mbcost.spec.records import Spec, parse_spec, spec_fields
+from mbcost.spec.parse import parse_spec
+from mbcost.spec.records import Spec
 from mbcost.spec.schema import spec_schema
 
 CONFIGS = sorted(config_dir().glob("*.yaml"))

@@ -203,11 +203,11 @@ def test_bad_grid_value_raises_field_error():
 
 
 def test_spec_is_read_once(monkeypatch):
-    import mbcost.spec.records
+    import mbcost.spec.parse
 
     calls = []
-    real = mbcost.spec.records.read_text
-    monkeypatch.setattr(mbcost.spec.records, "read_text", lambda path: calls.append(path) or real(path))
+    real = mbcost.spec.parse.read_text
+    monkeypatch.setattr(mbcost.spec.parse, "read_text", lambda path: calls.append(path) or real(path))
     assert run("sweep", "mobilenet_v2", "--alpha", "0.35:1.4:0.05", "--resolution", "96:224:16").exit_code == 0
     assert len(calls) == 1
 

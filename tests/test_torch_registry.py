@@ -10,10 +10,12 @@ torch = pytest.importorskip("torch")
 from mbcost import build_graph, build_module, load  # noqa: E402
 from mbcost.arch.blocks import BLOCKS  # noqa: E402
 from mbcost.arch.ops import OPS, Op  # noqa: E402
-from mbcost.fields import REQUIRED  # noqa: E402
+from mbcost.fields import (
+    REQUIRED,  # noqa: E402
+    spec_fields,  # noqa: E402
+)
 from mbcost.pytorch.verify import verify  # noqa: E402
 from mbcost.spec.builtin import builtin_names  # noqa: E402
-from mbcost.spec.records import spec_fields  # noqa: E402
 
 # Values for the required fields of block kinds; a new kind with another required field must add one.
 REQUIRED_VALUES = {"channels": 24, "kernel": 3, "expansion": 6}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mbcost.errors import SpecError
-from mbcost.spec.records import parse_spec
+from mbcost.spec.parse import parse_spec
 
 HEAD = "input: {resolution: 32}\nclasses: 10\n"
 

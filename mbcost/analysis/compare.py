@@ -12,9 +12,9 @@ from ..arch.counts import Cost, total
 from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
-from ..graph import INPUT
-from ..spec.builtin import path_exists
-from .cost import Analysis
+from ..graph import INPUT, build_graph
+from ..spec.builtin import load, path_exists
+from .cost import Analysis, analyze
 
 METRICS = ("macs", "params")
 # SPEC@ALPHA or SPEC@ALPHA,RESOLUTION, e.g. mobilenet_v2@0.75 or mobilenet_v2@0.75,160.
@@ -161,17 +161,13 @@ def labels(a: tuple[str, str, float, int], b: tuple[str, str, float, int]) -> tu
 
 
 def compare_targets(
-    a: Target, b: Target, alpha: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+    a: Target, b: Target, width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
 ) -> Comparison:
-    """Load, expand and cost both targets; a target's own settings win over `alpha` and `resolution`."""
-    from .. import load
-    from ..graph import build_graph
-    from .cost import analyze
-
+    """Load, expand and cost both targets; a target's own settings win over `width_multiplier` and `resolution`."""
     results = []
     for target in (a, b):
         spec = load(target.spec)
-        width = target.width_multiplier if target.width_multiplier is not None else alpha
+        width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
         size = target.resolution if target.resolution is not None else resolution
         results.append((spec, analyze(build_graph(spec, width, size), dtype)))
     keys = [(spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results]

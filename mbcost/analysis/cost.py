@@ -9,7 +9,6 @@ from functools import cached_property
 
 from ..arch.counts import Cost, total
 from ..arch.ops import Conv
-from ..gcpause import gc_paused
 from ..graph import Graph, Node, Pair
 from .memory import Memory, bytes_per_element
 from .memory import analyze as analyze_memory
@@ -76,15 +75,7 @@ def _group(layers, key) -> dict[str, Cost]:
     groups: dict[str, list[Cost]] = {}
     for layer in layers:
         groups.setdefault(key(layer), []).append(layer.cost)
-    # The copies of a block hold the same Cost objects (the memo in `analyze`), so groups made of the
-    # same objects are summed once: a 10,000-block spec has a few dozen distinct blocks.
-    sums: dict[tuple[int, ...], Cost] = {}
-    out = {}
-    for name, costs in groups.items():
-        same = tuple(map(id, costs))
-        summed = sums.get(same)
-        out[name] = summed if summed is not None else sums.setdefault(same, total(costs))
-    return out
+    return {name: total(costs) for name, costs in groups.items()}
 
 
 def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
@@ -96,30 +87,19 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
     return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
 
 
-@gc_paused()
+def network_cost(graph: Graph) -> Cost:
+    """The whole network's counts, without the per-layer records and roll-ups of `analyze`."""
+    return total([node.op.cost(node.input_shapes, node.output_shape) for node in graph.nodes])
+
+
 def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
-    # A node's cost is a function of its op and input shapes alone (ops are frozen records), so each
-    # distinct pair is costed once. Keyed by identity, which is cheap and exact: `build_graph` makes equal
-    # ops and shapes one object, and the graph keeps them alive while these keys are in use.
-    memo: dict[tuple[int, int], Cost] = {}
-    layers = []
-    for node in graph.nodes:
-        key = (id(node.op), id(node.input_shapes))
-        cost = memo.get(key)
-        if cost is None:
-            cost = memo[key] = node.op.cost(node.input_shapes, node.output_shape)
-        layers.append(LayerCost(node, cost))
+    layers = [LayerCost(node, node.op.cost(node.input_shapes, node.output_shape)) for node in graph.nodes]
     by_name = {layer.node.name: layer for layer in layers}
     pairs = []
-    pair_memo: dict[tuple[int, int, int, int], tuple[Cost, Cost]] = {}
     for pair in graph.pairs:
         dw, pw = by_name[pair.depthwise], by_name[pair.pointwise]
-        key = (id(dw.node.op), id(pw.node.op), id(dw.node.input_shapes), id(pw.node.input_shapes))
-        hit = pair_memo.get(key)
-        if hit is None:
-            hit = pair_memo[key] = (dw.cost + pw.cost, standard_conv(dw.node, pw.node)[1])
-        pairs.append(PairCost(pair, pw.node.block, *hit))
+        pairs.append(PairCost(pair, pw.node.block, dw.cost + pw.cost, standard_conv(dw.node, pw.node)[1]))
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from ..arch.counts import DTYPE_BYTES, Shape
-from ..gcpause import gc_paused
 from ..graph import INPUT, Fused, Graph
 
 
@@ -86,8 +85,7 @@ def tensor_shapes(graph: Graph) -> dict[str, Shape]:
     return shapes
 
 
-# A step as a plain (name, inputs, outputs) tuple: the analysis runs on these, since making 10^4 `Step`
-# records would cost more than the analysis itself.
+# A step as a plain (name, inputs, outputs) tuple.
 Parts = tuple[str, tuple[str, ...], tuple[str, ...]]
 
 
@@ -168,11 +166,6 @@ def _live(sequence: Iterable[tuple[tuple[str, ...], tuple[str, ...]]], count: in
     return list(accumulate(change))
 
 
-def live_elements(sequence: tuple[Step, ...], shapes: dict[str, Shape]) -> list[int]:
-    """Elements live at each step: tensors made earlier and read at or after it, plus its outputs."""
-    return _live(((s.inputs, s.outputs) for s in sequence), len(sequence), _elements(shapes))
-
-
 def _elements(shapes: dict[str, Shape]) -> dict[str, int]:
     return {name: shape.elements for name, shape in shapes.items()}
 
@@ -210,13 +203,11 @@ def _by_resolution(
     return tuple(rows)
 
 
-@gc_paused()
 def analyze(graph: Graph, dtype: str = "fp32") -> Memory:
     size = bytes_per_element(dtype)
     shapes = tensor_shapes(graph)
     elements = _elements(shapes)
     names = [n.name for n in graph.nodes]
-    # One step per node, read straight from the nodes: no step tuples for 10^4 nodes to keep.
     live = _live(zip([n.inputs for n in graph.nodes], zip(names)), len(names), elements)
     fused = _steps(graph, True)
     live_fused = _live(((i, o) for _, i, o in fused), len(fused), elements)

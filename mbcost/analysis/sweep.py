@@ -1,9 +1,8 @@
 """Sweep: MACs and params over a grid of width multipliers (alpha) x input resolutions, as the v1 paper's
 Tables 6-7; with budgets, which points fit and the largest that fits.
 
-The spec is read once. For each alpha the graph is built once (alpha decides every channel count and op);
-each resolution then only re-runs shape inference and costing over those ops (resolution decides only
-spatial sizes), so a 1,000-point grid costs 1,000 cheap passes, not 1,000 spec expansions.
+The spec is read once and expanded once per width multiplier (`graph.expand`: the width decides the ops);
+each resolution then only infers shapes and costs those ops (`graph.infer_shapes`).
 """
 
 from __future__ import annotations
@@ -12,13 +11,15 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import cached_property
 
-from ..arch.counts import Shape
+from ..arch.counts import Cost
+from ..arch.ops import Op
 from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
-from ..graph import INPUT, Graph, build_graph
+from ..graph import expand, infer_shapes
 from ..limits import MAX_RESOLUTION
 from ..spec.records import Spec
+from .cost import network_cost
 
 MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
 
@@ -95,74 +96,29 @@ def parse_values(text: str, integer: bool) -> tuple:
     return tuple(out)
 
 
-class _Costing:
-    """The ops of one alpha's graph, costed at any input resolution: shapes re-inferred, ops unchanged.
-
-    A node's output and cost depend only on its op and its input shapes, so they are remembered per
-    (op, input shapes): repeated blocks are identical ops on identical shapes, and deep stages have the
-    same size at many resolutions (ceil(220/32) = ceil(224/32)).
-    """
-
-    def __init__(self, graph: Graph, op_ids: dict, memo: dict):
-        self.graph = graph
-        index = {INPUT: -1}
-        # Equal ops (frozen dataclasses) share one id, also across alphas (alpha 0.25 and 0.27 round alike),
-        # so memo keys are plain integers.
-        plan = []
-        for i, node in enumerate(graph.nodes):
-            index[node.name] = i
-            plan.append((op_ids.setdefault(node.op, len(op_ids)), node.op, tuple(index[name] for name in node.inputs)))
-        self.plan = tuple(plan)
-        self.memo = memo
-
-    def totals(self, resolution: int) -> tuple[int, int]:
-        channels = self.graph.input_shape.channels
-        shapes: list = [None] * (len(self.plan) + 1)
-        shapes[-1] = (Shape(channels, resolution, resolution), (channels, resolution, resolution))  # index -1: the input
-        memo = self.memo
-        macs = params = 0
-        for i, (op_id, op, sources) in enumerate(self.plan):
-            if len(sources) == 1:
-                shape, key = shapes[sources[0]]
-                key = (op_id, *key)
-            else:
-                key = (op_id, *(n for j in sources for n in shapes[j][1]))
-            hit = memo.get(key)
-            if hit is None:
-                inputs = tuple(shapes[j][0] for j in sources)
-                out = op.output_shape(inputs)
-                cost = op.cost(inputs, out)
-                hit = memo[key] = (out, (out.channels, out.height, out.width), cost.macs, cost.params)
-            shapes[i] = (hit[0], hit[1])
-            macs += hit[2]
-            params += hit[3]
-        return macs, params
-
-
 def sweep(
     spec: Spec,
-    alphas: tuple[float, ...],
+    widths: tuple[float, ...],
     resolutions: tuple[int, ...],
     max_macs: int | None = None,
     max_params: int | None = None,
 ) -> Sweep:
-    if len(alphas) * len(resolutions) > MAX_POINTS:
-        raise SpecError(f"the grid has {len(alphas) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
+    if len(widths) * len(resolutions) > MAX_POINTS:
+        raise SpecError(f"the grid has {len(widths) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
     budgeted = max_macs is not None or max_params is not None
     points = []
-    op_ids: dict = {}
-    memo: dict[tuple, tuple[Shape, tuple[int, int, int], int, int]] = {}
-    for alpha in alphas:
-        costing = _Costing(build_graph(spec, alpha, resolutions[0]), op_ids, memo)
+    # Width multipliers that round every channel count alike give the same network (alpha 0.25 and 0.26
+    # under make_divisible, say), so each distinct network is costed once per resolution.
+    costed: dict[tuple[Op, ...], dict[int, Cost]] = {}
+    for width in widths:
+        net = expand(spec, width)  # the width decides the ops; each resolution only re-infers shapes
+        at = costed.setdefault(tuple(node.op for node in net.nodes), {})
         for resolution in resolutions:
-            try:
-                macs, params = costing.totals(resolution)
-            except ValueError:
-                # A shape rule refused this size: the full expansion reports it with file, line and field.
-                build_graph(spec, alpha, resolution)
-                raise
+            counts = at.get(resolution)
+            if counts is None:
+                counts = at[resolution] = network_cost(infer_shapes(net, resolution))
             fits = None
             if budgeted:
-                fits = (max_macs is None or macs <= max_macs) and (max_params is None or params <= max_params)
-            points.append(Point(alpha, resolution, macs, params, fits))
+                fits = (max_macs is None or counts.macs <= max_macs) and (max_params is None or counts.params <= max_params)
+            points.append(Point(width, resolution, counts.macs, counts.params, fits))
     return Sweep(spec.model, tuple(points), max_macs, max_params)

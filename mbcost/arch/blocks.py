@@ -1,21 +1,22 @@
-"""Block kinds of the YAML spec: each is one class that reads its fields and expands into primitive ops.
+"""Block kinds of the spec: each is one class of fields with a pure `expand`, which turns one copy of a
+spec row into its layers by role (`expand`, `depthwise`, `se`, `project`, `add`, ...), their ops and
+their wiring.
 
-Adding a block kind is one class here, decorated with `@register`; the spec parser, `mbcost schema`
-and the torch builder all find it through `BLOCKS`.
+A block knows its fields, its input channels, its stride and a `Context` (the bound width policy and the
+model's defaults); it names no node and builds no graph: `graph.py` names the layers, enforces the limits
+and places errors. Adding a block kind is one class here with `@register`; the spec parser, `mbcost
+schema`, the graph, every analysis and the torch builder find it through `BLOCKS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from .. import limits
 from ..fields import Bool, Choice, Int, Number, spec_field
-from .ops import Add, Conv, SqueezeExcite, activation_names, norm_names
-from .scaling import SCALING_MODES, expand_channels, squeeze_channels
-
-if TYPE_CHECKING:
-    from ..graph import Builder, Tensor
+from .ops import Add, Conv, Op, SqueezeExcite, activation_names, norm_names
+from .scaling import SCALING_MODES, WidthPolicy, expand_channels, squeeze_channels
 
 CHANNELS = Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS")
 KERNEL = Int(maximum=limits.MAX_KERNEL, odd=True, limit_name="MAX_KERNEL")
@@ -25,6 +26,79 @@ ACTIVATION = Choice(activation_names, "activation")
 NORM = Choice(norm_names, "norm")
 SCALING = Choice(lambda: SCALING_MODES, "scaling")
 EXPANSION = Number(maximum=limits.MAX_EXPANSION)
+
+IN = ""  # the role that stands for the block's input in `Layer.inputs`
+
+
+class BlockError(ValueError):
+    """A block's fields do not fit its input: `field` names the field; the graph adds file, line and row."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a block: its role (the node is named `<block>.<role>`, or `<block>` for the single
+    layer of a one-layer block, whose role is ""), its op, and the roles it reads (IN: the block's input)."""
+
+    role: str
+    op: Op
+    inputs: tuple[str, ...] = (IN,)
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """One copy of a block: its layers in order (the last one is the output), the (depthwise, pointwise)
+    roles of its depthwise separable pairs, and whether the copy runs as one unit whose inner tensors
+    are computed tile by tile and never held whole (v2 paper, Section 5)."""
+
+    layers: tuple[Layer, ...]
+    pairs: tuple[tuple[str, str], ...] = ()
+    fusable: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a block needs beyond its fields: the bound width policy and the model's defaults."""
+
+    width: WidthPolicy
+    norm: str = "batch"
+    activation: str = "relu"
+
+    def channels(self, declared: int, scaling: str, field: str) -> int:
+        """A declared width at this width multiplier, held to MAX_CHANNELS."""
+        out = self.width.channels(declared, scaling)
+        if out > limits.MAX_CHANNELS:
+            raise BlockError(
+                field,
+                f"{declared} channels at alpha {self.width.multiplier:g} give {out}, "
+                f"above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)",
+            )
+        return out
+
+    def conv(
+        self, block: NormAct, in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1,
+        activation: str | None = None, bias: bool | None = None,
+    ) -> Conv:
+        """conv -> norm -> activation with the block's (or the model's) norm and activation; a bias only
+        without a norm, unless the block says otherwise."""
+        norm = block.norm or self.norm
+        return Conv(
+            in_channels, out_channels, kernel, stride, groups,
+            norm == "none" if bias is None else bias, norm, activation or block.activation or self.activation,
+        )
+
+
+def derived(channels: int, field: str) -> int:
+    """A width derived from the input (an expansion), held to 1..MAX_CHANNELS."""
+    if channels < 1:  # round(m * t) is 0 for t < 1 / (2m): a conv with no channels is no layer
+        raise BlockError(field, f"gives {channels} channels; it must give at least 1")
+    if channels > limits.MAX_CHANNELS:
+        raise BlockError(field, f"expands to {channels} channels, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
+    return channels
+
 
 BLOCKS: dict[str, type[Block]] = {}
 
@@ -40,10 +114,7 @@ class Block:
 
     kind: ClassVar[str]
     doc: ClassVar[str] = ""
-    # True when the nodes of one copy can run as one unit whose inner tensors are computed tile by tile
-    # and never held whole: only the block's input and output are materialized (v2 paper, Section 5).
-    fusable: ClassVar[bool] = False
-    # Groups of alternative fields of which a spec row gives exactly one (checked by `graph.build_graph`).
+    # Groups of alternative fields of which a spec row gives exactly one (checked by the graph).
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
     line: int = 0  # position in the spec file, for messages and annotations
@@ -53,24 +124,19 @@ class Block:
     def first_stride(self) -> int:
         return getattr(self, "stride", 1)
 
-    def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        """Add this block's nodes (named `prefix` or `prefix.<role>`) after tensor `x`; return the output.
-
-        The nodes must depend only on the block's fields, `x`'s shape, `stride` and the builder's settings
-        (not on `prefix`, the position or what came before): `build_graph` builds each distinct copy once
-        and replays it for the others."""
+    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
         raise NotImplementedError
 
 
 @dataclass(frozen=True, kw_only=True)
-class _NormAct(Block):
+class NormAct(Block):
     activation: str | None = spec_field(ACTIVATION, None, "activation; default: the model's")
     norm: str | None = spec_field(NORM, None, "normalization after each conv; default: the model's")
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class ConvBlock(_NormAct):
+class ConvBlock(NormAct):
     kind: ClassVar[str] = "conv"
     doc: ClassVar[str] = "standard convolution -> norm -> activation"
     kernel: int = spec_field(KERNEL, doc="kernel size K (odd)")
@@ -80,33 +146,28 @@ class ConvBlock(_NormAct):
     bias: bool | None = spec_field(Bool(), None, "add a bias; default: only when norm is none")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
-    def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        out = b.channels(self.channels, self.scaling, self, "channels")
-        norm = b.norm(self.norm)
-        if x.shape.channels % self.groups or out % self.groups:
-            b.fail(self, "groups", f"{self.groups} groups must divide {x.shape.channels} input and {out} output channels")
-        bias = (norm == "none") if self.bias is None else self.bias
-        op = Conv(x.shape.channels, out, self.kernel, stride, self.groups, bias, norm, b.activation(self.activation))
-        return b.add(prefix, op, (x,), self)
+    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
+        out = ctx.channels(self.channels, self.scaling, "channels")
+        if in_channels % self.groups or out % self.groups:
+            raise BlockError("groups", f"{self.groups} groups must divide {in_channels} input and {out} output channels")
+        return Expansion((Layer("", ctx.conv(self, in_channels, out, self.kernel, stride, self.groups, bias=self.bias)),))
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class DepthwiseBlock(_NormAct):
+class DepthwiseBlock(NormAct):
     kind: ClassVar[str] = "depthwise"
     doc: ClassVar[str] = "depthwise KxK convolution (one filter per channel) -> norm -> activation"
     kernel: int = spec_field(KERNEL, 3, "kernel size K (odd)")
     stride: int = spec_field(STRIDE, 1, "stride of the first repeat")
 
-    def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        c = x.shape.channels
-        op = Conv(c, c, self.kernel, stride, c, b.norm(self.norm) == "none", b.norm(self.norm), b.activation(self.activation))
-        return b.add(prefix, op, (x,), self)
+    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
+        return Expansion((Layer("", ctx.conv(self, in_channels, in_channels, self.kernel, stride, in_channels)),))
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class PointwiseBlock(_NormAct):
+class PointwiseBlock(NormAct):
     kind: ClassVar[str] = "pointwise"
     doc: ClassVar[str] = "pointwise 1x1 convolution -> norm -> activation"
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = (("channels", "expansion"),)
@@ -116,20 +177,18 @@ class PointwiseBlock(_NormAct):
     )
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies to channels: full, none, grow_only")
 
-    def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
+    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
         if self.channels is not None:
-            out = b.channels(self.channels, self.scaling, self, "channels")
+            out = ctx.channels(self.channels, self.scaling, "channels")
         else:
             # torchvision's MobileNetV3 last conv: 6 x the already adjusted input, not make_divisible(960 * alpha).
-            out = b.checked(expand_channels(x.shape.channels, self.expansion), self, "expansion")
-        norm = b.norm(self.norm)
-        op = Conv(x.shape.channels, out, 1, 1, 1, norm == "none", norm, b.activation(self.activation))
-        return b.add(prefix, op, (x,), self)
+            out = derived(expand_channels(in_channels, self.expansion), "expansion")
+        return Expansion((Layer("", ctx.conv(self, in_channels, out, 1)),))
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class SeparableBlock(_NormAct):
+class SeparableBlock(NormAct):
     kind: ClassVar[str] = "separable"
     doc: ClassVar[str] = "depthwise separable: depthwise KxK -> norm -> act, pointwise 1x1 -> norm -> act (v1 paper, Fig. 3)"
     channels: int = spec_field(CHANNELS, doc="output channels N, before the width multiplier")
@@ -137,19 +196,21 @@ class SeparableBlock(_NormAct):
     kernel: int = spec_field(KERNEL, 3, "depthwise kernel size K (odd)")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
-    def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        m = x.shape.channels
-        out = b.channels(self.channels, self.scaling, self, "channels")
-        norm, act = b.norm(self.norm), b.activation(self.activation)
-        dw = b.add(f"{prefix}.depthwise", Conv(m, m, self.kernel, stride, m, norm == "none", norm, act), (x,), self)
-        pw = b.add(f"{prefix}.pointwise", Conv(m, out, 1, 1, 1, norm == "none", norm, act), (dw,), self)
-        b.pair(dw, pw)
-        return pw
+    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
+        m = in_channels
+        out = ctx.channels(self.channels, self.scaling, "channels")
+        return Expansion(
+            (
+                Layer("depthwise", ctx.conv(self, m, m, self.kernel, stride, m)),
+                Layer("pointwise", ctx.conv(self, m, out, 1), ("depthwise",)),
+            ),
+            pairs=(("depthwise", "pointwise"),),
+        )
 
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class BottleneckBlock(_NormAct):
+class BottleneckBlock(NormAct):
     kind: ClassVar[str] = "bottleneck"
     doc: ClassVar[str] = (
         "inverted residual (v2 paper, Table 1; v3 paper, Fig. 4): 1x1 expand -> norm -> act, KxK depthwise -> norm -> act, "
@@ -168,46 +229,33 @@ class BottleneckBlock(_NormAct):
     residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
-    @property
-    def fusable(self) -> bool:  # type: ignore[override]
-        """The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection,
-        so both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference").
-        Not with squeeze-and-excitation: its gates need every channel's pooled depthwise output before the
-        projection can use any of it, so the depthwise output is held whole."""
-        return not self.se
-
-    def build(self, b: Builder, prefix: str, x: Tensor, stride: int) -> Tensor:
-        m = x.shape.channels
-        out = b.channels(self.channels, self.scaling, self, "channels")
+    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
+        m = in_channels
+        out = ctx.channels(self.channels, self.scaling, "channels")
         if self.expansion is not None:
             # torchvision's mobilenetv2.py: round(in * t), expand conv unless t == 1.
-            hidden = b.checked(expand_channels(m, self.expansion), self, "expansion")
-            expand = self.expansion != 1
+            hidden = derived(expand_channels(m, self.expansion), "expansion")
+            has_expand = self.expansion != 1
         else:
             # torchvision's mobilenetv3.py: adjust_channels(exp size), expand conv unless it equals the input.
-            hidden = b.channels(self.expanded_channels, self.scaling, self, "expanded_channels")
-            expand = hidden != m
-        norm, act = b.norm(self.norm), b.activation(self.activation)
-        bias = norm == "none"
-        h = x
-        if expand:
-            h = b.add(f"{prefix}.expand", Conv(m, hidden, 1, 1, 1, bias, norm, act), (h,), self)
-        dw = b.add(f"{prefix}.depthwise", Conv(hidden, hidden, self.kernel, stride, hidden, bias, norm, act), (h,), self)
-        h = dw
+            hidden = ctx.channels(self.expanded_channels, self.scaling, "expanded_channels")
+            has_expand = hidden != m
+        layers = []
+        if has_expand:
+            layers.append(Layer("expand", ctx.conv(self, m, hidden, 1)))
+        layers.append(Layer("depthwise", ctx.conv(self, hidden, hidden, self.kernel, stride, hidden), (layers[-1].role if layers else IN,)))
         if self.se:
-            h = b.add(f"{prefix}.se", SqueezeExcite(hidden, squeeze_channels(hidden, b.spec.divisor)), (h,), self)
+            layers.append(Layer("se", SqueezeExcite(hidden, squeeze_channels(hidden, ctx.width.divisor)), ("depthwise",)))
         # Linear bottleneck: no activation after the projection (v2 paper, Section 3.2).
-        pw = b.add(f"{prefix}.project", Conv(hidden, out, 1, 1, 1, bias, norm, "none"), (h,), self)
-        b.pair(dw, pw)
+        layers.append(Layer("project", ctx.conv(self, hidden, out, 1, activation="none"), (layers[-1].role,)))
         fits = stride == 1 and m == out
-        if self.residual is None and not fits:
-            return pw
-        if self.residual is False:
-            return pw
-        if not fits:
-            b.fail(
-                self,
-                "residual",
-                f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {m} -> {out} channels",
+        if self.residual and not fits:
+            raise BlockError(
+                "residual", f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {m} -> {out} channels"
             )
-        return b.add(f"{prefix}.add", Add(), (x, pw), self)
+        if fits and self.residual is not False:
+            layers.append(Layer("add", Add(), (IN, "project")))
+        # The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection, so
+        # both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference"). Not
+        # with squeeze-and-excitation: its gates need every channel's pooled depthwise output first.
+        return Expansion(tuple(layers), pairs=(("depthwise", "project"),), fusable=not self.se)

@@ -20,7 +20,6 @@ beside params, not in them; `num_batches_tracked` is not counted.
 from __future__ import annotations
 
 import operator
-from collections import Counter
 from dataclasses import dataclass, fields
 
 # Bytes per activation element, for activation memory. The v2 paper's Table 3 assumes 16-bit floats.
@@ -69,8 +68,7 @@ class Cost:
     def other_ops(self) -> int:
         return self.norm_ops + self.activation_ops + self.add_ops + self.pool_ops + self.multiply_ops
 
-    # The arithmetic walks the instance dict, which holds the fields in declaration order: several
-    # times faster than getattr per field name, which matters for graphs of 10^4-10^5 nodes.
+    # The instance dict holds the fields in declaration order.
     def __add__(self, other: Cost) -> Cost:
         return Cost(*map(operator.add, self.__dict__.values(), other.__dict__.values()))
 
@@ -90,13 +88,4 @@ COUNT_FIELDS = tuple(f.name for f in fields(Cost))
 
 def total(costs) -> Cost:
     """The field-by-field sum of many costs."""
-    costs = list(costs)
-    if len(costs) < 100:  # e.g. one block's few nodes (Analysis.by_block): counting would cost more
-        return Cost(*map(sum, zip(*(c.__dict__.values() for c in costs))))
-    # Costs are shared between the copies of a block (cost.analyze), so each distinct object is summed
-    # once, times its count: a graph of 10^4 nodes often has a few dozen distinct costs.
-    distinct = {id(c): c for c in costs}
-    counts = Counter(map(id, costs))
-    weights = [counts[key] for key in distinct]
-    columns = zip(*(c.__dict__.values() for c in distinct.values()))
-    return Cost(*(sum(map(operator.mul, column, weights)) for column in columns))
+    return Cost(*map(sum, zip(*(c.__dict__.values() for c in costs))))

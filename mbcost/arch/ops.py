@@ -60,12 +60,15 @@ class Op:
     """Base of primitive ops. Subclasses are frozen dataclasses of integers and names."""
 
     name: ClassVar[str]
-    arity: ClassVar[int] = 1
 
     @property
     def kind(self) -> str:
         """The op kind of the roll-ups (v1 paper, Table 2)."""
         return self.name
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        """The output's channels from the inputs' channels: all a graph needs before it has a resolution."""
+        raise NotImplementedError
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         raise NotImplementedError
@@ -132,6 +135,9 @@ class Conv(Op):
             return "depthwise"
         return "grouped"
 
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return self.out_channels
+
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
         if x.channels != self.in_channels:
@@ -172,6 +178,9 @@ class GlobalPool(Op):
 
     name: ClassVar[str] = "pool"
 
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return inputs[0]
+
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
         return Shape(x.channels, 1, 1)
@@ -196,10 +205,13 @@ class Linear(Op):
     dropout: float = 0.0
     activation: str = "none"
 
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return self.out_features
+
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
         if (x.height, x.width) != (1, 1):
-            raise ValueError(f"needs a Cx1x1 input (add global pooling first), got {x}")
+            raise ValueError("needs a Cx1x1 input: add `pool: average` before it")
         if x.channels != self.in_features:
             raise ValueError(f"expects {self.in_features} input features, got {x.channels}")
         return Shape(self.out_features, 1, 1)
@@ -238,6 +250,9 @@ class SqueezeExcite(Op):
     squeeze: int
     activation: str = "relu"  # torchvision: ReLU inside, Hardsigmoid as the gate (v3 paper, Section 5.3)
     gate: str = "hardsigmoid"
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return self.channels
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
@@ -292,7 +307,9 @@ class Add(Op):
     """Residual add of two tensors of one shape (MobileNetV2's shortcut)."""
 
     name: ClassVar[str] = "add"
-    arity: ClassVar[int] = 2
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return inputs[0]
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         a, b = inputs

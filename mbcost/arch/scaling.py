@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .. import limits
 from ..fields import Int, Number
@@ -47,6 +48,19 @@ def scale_channels(channels: int, alpha: float, rounding: str, divisor: int, mod
         return channels
     factor = max(1.0, alpha) if mode == "grow_only" else alpha
     return ROUNDING[rounding](channels * factor, divisor)
+
+
+@dataclass(frozen=True)
+class WidthPolicy:
+    """The width multiplier bound to a model's rounding rule, made once per expansion and handed to
+    every block (as timm binds `round_chs_fn`)."""
+
+    multiplier: float
+    rounding: str = "make_divisible"
+    divisor: int = 8
+
+    def channels(self, declared: int, mode: str = "full") -> int:
+        return scale_channels(declared, self.multiplier, self.rounding, self.divisor, mode)
 
 
 def expand_channels(in_channels: int, expansion: float) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SpecError
-from .records import Spec, load_spec
+from .parse import load_spec
+from .records import Spec
 
 
 def config_dir() -> Path:

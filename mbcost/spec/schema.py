@@ -8,6 +8,10 @@ import dataclasses
 import json
 from typing import Any
 
+from ..arch.blocks import BLOCKS
+from ..fields import Record, spec_fields
+from .records import Spec
+
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:mbcost:spec-schema:1"
 
@@ -29,8 +33,6 @@ def field_schema(f: dataclasses.Field) -> dict[str, Any]:
 
 def object_schema(cls: type, description: str = "") -> dict[str, Any]:
     """A record (or a block's body) as a closed JSON object: unknown keys are errors, as in the loader."""
-    from .records import spec_fields
-
     fields = spec_fields(cls)
     out: dict[str, Any] = {"type": "object"}
     if description:
@@ -43,23 +45,7 @@ def object_schema(cls: type, description: str = "") -> dict[str, Any]:
     return out
 
 
-def record_schema(cls: type) -> dict[str, Any]:
-    return {"$ref": f"#/$defs/{_definition_name(cls)}"}
-
-
-def layer_schema() -> dict[str, Any]:
-    return {"$ref": "#/$defs/layer"}
-
-
-def layers_schema(single: bool) -> dict[str, Any]:
-    """A list of layers; `single` sections (stem, head) also take one layer as a plain mapping."""
-    listed = {"type": "array", "items": layer_schema()}
-    return {"anyOf": [layer_schema(), listed]} if single else listed
-
-
 def _block_definitions() -> dict[str, Any]:
-    from ..arch.blocks import BLOCKS
-
     defs: dict[str, Any] = {}
     for kind, cls in BLOCKS.items():
         body = object_schema(cls, cls.doc)
@@ -80,8 +66,6 @@ def _block_definitions() -> dict[str, Any]:
 
 def _record_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
     """Every record reachable from `cls` through `Record` fields, in declaration order."""
-    from .records import Record, spec_fields
-
     for f in spec_fields(cls):
         kind = f.metadata["kind"]
         if isinstance(kind, Record) and _definition_name(kind.cls) not in seen:
@@ -92,8 +76,6 @@ def _record_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
 
 def spec_schema() -> dict[str, Any]:
     """The whole schema document."""
-    from .records import Spec
-
     body = object_schema(Spec)
     # A record's description is its field's `doc`, on the property that refers to it.
     defs: dict[str, Any] = {name: object_schema(cls) for name, cls in _record_classes(Spec, {}).items()}

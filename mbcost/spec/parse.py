@@ -1,0 +1,130 @@
+"""Reading a spec: YAML text -> validated, located records (records.py).
+
+`parse_record` reads any record generically from its fields' declared kinds, so every error names
+FILE:LINE:COL and the field, with a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..arch.blocks import BLOCKS, Block
+from ..errors import SpecError, did_you_mean
+from ..fields import REQUIRED, FieldError, Layers, Record, show, spec_fields
+from .reader import Located, parse_yaml, read_text
+from .records import Spec
+
+
+@cache
+def _kinds(cls: type) -> dict[str, Any]:
+    """YAML field name -> its kind, in declaration order."""
+    return {f.name: f.metadata["kind"] for f in spec_fields(cls)}
+
+
+def load_spec(source: str | Path, model: str | None = None) -> Spec:
+    """Read and validate a spec file. `model` names it (default: the file's stem)."""
+    path = Path(source)
+    text = read_text(path)
+    return parse_spec(text, str(path), model or path.stem)
+
+
+def parse_spec(text: str, file: str, model: str) -> Spec:
+    root = parse_yaml(text, file)
+    return dataclasses.replace(parse_record(Spec, root, "", file), model=model, file=file)
+
+
+def _fail(file: str, loc: Located | tuple[int, int], field: str, message: str) -> SpecError:
+    line, col = (loc.line, loc.col) if isinstance(loc, Located) else loc
+    return SpecError(message, file=file, line=line, col=col, field=field)
+
+
+def parse_record(cls: type, loc: Located, path: str, file: str, at: tuple[int, int] | None = None) -> Any:
+    """Read a mapping into record `cls`, converting each field with its declared kind. A record that
+    keeps its position gets `at` (line, col), by default the mapping's own."""
+    name = path or "spec"
+    if not isinstance(loc.value, dict):
+        raise _fail(file, loc, name, f"expected a mapping of fields, got {_kind_of(loc)}")
+    kinds = _kinds(cls)
+    values: dict[str, Any] = {}
+    for key, item in loc.value.items():
+        kind = kinds.get(key)
+        if kind is None:
+            hint = did_you_mean(key, kinds) or _belongs_in(key, kinds)
+            where = f"{path}.{key}" if path else key
+            raise _fail(file, loc.keys[key], where, f"unknown field{hint}; expected one of: {', '.join(kinds)}")
+        values[key] = _convert(kind, item, f"{path}.{key}" if path else key, file)
+    for required in (f.name for f in spec_fields(cls) if f.default is REQUIRED):
+        if required not in values:
+            raise _fail(file, loc, f"{path}.{required}" if path else required, "missing required field")
+    if "line" in cls.__dataclass_fields__:
+        values["line"], values["col"] = at or (loc.line, loc.col)
+    if "field_lines" in cls.__dataclass_fields__:
+        values["field_lines"] = tuple((key, loc.keys[key][0]) for key in values if key in loc.keys)
+    return cls(**values)
+
+
+def _belongs_in(key: str, kinds: dict[str, Any]) -> str:
+    """A hint for a field written one level too high, e.g. `resolution` beside `input`."""
+    for name, kind in kinds.items():
+        if isinstance(kind, Record) and key in _kinds(kind.cls):
+            return f" (did you mean '{name}.{key}'?)"
+    return ""
+
+
+def _convert(kind: Any, item: Located, where: str, file: str) -> Any:
+    if isinstance(kind, Record):
+        return parse_record(kind.cls, item, where, file)
+    if isinstance(kind, Layers):
+        return _parse_layers(kind, item, where, file)
+    try:
+        return kind.convert(item.value)
+    except FieldError as error:
+        raise _fail(file, item, where, str(error)) from None
+
+
+def _parse_layers(kind: Layers, loc: Located, path: str, file: str) -> tuple[Block, ...]:
+    if kind.single and loc.is_map:
+        return (_parse_layer(loc, path, file),)
+    if not loc.is_list:
+        expected = "a layer or a list of layers" if kind.single else "a list of layers"
+        raise _fail(file, loc, path, f"expected {expected}, got {_kind_of(loc)}")
+    return tuple(_parse_layer(item, f"{path}[{i}]", file) for i, item in enumerate(loc.value))
+
+
+def _parse_layer(loc: Located, path: str, file: str) -> Block:
+    layer = loc.value
+    if isinstance(layer, dict) and len(layer) == 1:
+        ((kind, body),) = layer.items()
+        cls = BLOCKS.get(kind)
+        if cls is not None:
+            if body.value is None:
+                body = Located({}, body.line, body.col)
+            # A block's position is its kind key's, where the row starts.
+            return parse_record(cls, body, f"{path}.{kind}", file, loc.keys[kind])
+    kinds = ", ".join(BLOCKS)
+    if loc.is_map and len(loc.value) > 1:
+        named = [k for k in loc.value if k in BLOCKS]
+        if len(named) == 1:  # `- separable:` with its fields beside it instead of inside it
+            extra = next(k for k in loc.value if k not in BLOCKS)
+            raise _fail(
+                file,
+                loc.keys[extra],
+                f"{path}.{extra}",
+                f"a layer has one key, its kind: write '{extra}' inside '{named[0]}' ({named[0]}: {{{extra}: ...}})",
+            )
+        shown = ", ".join(show(k) for k in list(loc.value)[:5]) + (", ..." if len(loc.value) > 5 else "")
+        raise _fail(file, loc, path, f"a layer has one key, its kind, but this one has {len(loc.value)}: {shown}; kinds: {kinds}")
+    if not loc.is_map or len(loc.value) != 1:
+        raise _fail(file, loc, path, f"expected a layer written `kind: {{fields}}` with one kind of: {kinds}; got {_kind_of(loc)}")
+    ((kind, body),) = loc.value.items()
+    hint = did_you_mean(kind, BLOCKS)
+    if not hint and any(kind in {f.name for f in spec_fields(cls)} for cls in BLOCKS.values()):
+        hint = f" ('{kind}' is a field: write it inside a layer, e.g. `- conv: {{{kind}: ...}}`)"
+    raise _fail(file, loc.keys[kind], path, f"unknown layer kind {show(kind)}{hint}; expected one of: {kinds}")
+
+
+def _kind_of(loc: Located) -> str:
+    return show(loc.value)  # "a mapping", "a list", "nothing (null)" or the value, shortened
