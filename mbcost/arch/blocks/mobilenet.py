@@ -1,137 +1,29 @@
-"""Block kinds of the spec: each is one class of fields with a pure `expand`, which turns one copy of a
-spec row into its layers by role (`expand`, `depthwise`, `se`, `project`, `add`, ...), their ops and
-their wiring.
-
-A block knows its fields, its input channels, its stride and a `Context` (the bound width policy and the
-model's defaults); it names no node and builds no graph: `graph.py` names the layers, enforces the limits
-and places errors. Adding a block kind is one class here with `@register`; the spec parser, `mbcost
-schema`, the graph, every analysis and the torch builder find it through `BLOCKS`.
-"""
+"""The MobileNet V1-V3 block kinds: conv, depthwise, pointwise, separable (v1 paper, Fig. 3) and the
+inverted residual bottleneck (v2 paper, Table 1; v3 paper, Fig. 4)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .. import limits
-from ..fields import Bool, Choice, Int, Number, spec_field
-from .ops import Add, Conv, Op, SqueezeExcite, activation_names, norm_names
-from .scaling import SCALING_MODES, WidthPolicy, expand_channels, squeeze_channels
-
-CHANNELS = Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS")
-KERNEL = Int(maximum=limits.MAX_KERNEL, odd=True, limit_name="MAX_KERNEL")
-STRIDE = Int(maximum=limits.MAX_STRIDE, limit_name="MAX_STRIDE")
-REPEAT = Int(maximum=limits.MAX_REPEAT, limit_name="MAX_REPEAT")
-ACTIVATION = Choice(activation_names, "activation")
-NORM = Choice(norm_names, "norm")
-SCALING = Choice(lambda: SCALING_MODES, "scaling")
-EXPANSION = Number(maximum=limits.MAX_EXPANSION)
-
-IN = ""  # the role that stands for the block's input in `Layer.inputs`
-
-
-class BlockError(ValueError):
-    """A block's fields do not fit its input: `field` names the field; the graph adds file, line and row."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One layer of a block: its role (the node is named `<block>.<role>`, or `<block>` for the single
-    layer of a one-layer block, whose role is ""), its op, and the roles it reads (IN: the block's input)."""
-
-    role: str
-    op: Op
-    inputs: tuple[str, ...] = (IN,)
-
-
-@dataclass(frozen=True)
-class Expansion:
-    """One copy of a block: its layers in order (the last one is the output), the (depthwise, pointwise)
-    roles of its depthwise separable pairs, and whether the copy runs as one unit whose inner tensors
-    are computed tile by tile and never held whole (v2 paper, Section 5)."""
-
-    layers: tuple[Layer, ...]
-    pairs: tuple[tuple[str, str], ...] = ()
-    fusable: bool = False
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a block needs beyond its fields: the bound width policy and the model's defaults."""
-
-    width: WidthPolicy
-    norm: str = "batch"
-    activation: str = "relu"
-
-    def channels(self, declared: int, scaling: str, field: str) -> int:
-        """A declared width at this width multiplier, held to MAX_CHANNELS."""
-        out = self.width.channels(declared, scaling)
-        if out > limits.MAX_CHANNELS:
-            raise BlockError(
-                field,
-                f"{declared} channels at alpha {self.width.multiplier:g} give {out}, "
-                f"above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)",
-            )
-        return out
-
-    def conv(
-        self, block: NormAct, in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1,
-        activation: str | None = None, bias: bool | None = None,
-    ) -> Conv:
-        """conv -> norm -> activation with the block's (or the model's) norm and activation; a bias only
-        without a norm, unless the block says otherwise."""
-        norm = block.norm or self.norm
-        return Conv(
-            in_channels, out_channels, kernel, stride, groups,
-            norm == "none" if bias is None else bias, norm, activation or block.activation or self.activation,
-        )
-
-
-def derived(channels: int, field: str) -> int:
-    """A width derived from the input (an expansion), held to 1..MAX_CHANNELS."""
-    if channels < 1:  # round(m * t) is 0 for t < 1 / (2m): a conv with no channels is no layer
-        raise BlockError(field, f"gives {channels} channels; it must give at least 1")
-    if channels > limits.MAX_CHANNELS:
-        raise BlockError(field, f"expands to {channels} channels, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)")
-    return channels
-
-
-BLOCKS: dict[str, type[Block]] = {}
-
-
-def register(cls: type[Block]) -> type[Block]:
-    BLOCKS[cls.kind] = cls
-    return cls
-
-
-@dataclass(frozen=True, kw_only=True)
-class Block:
-    """A spec row: `repeat` copies of one block, `stride` applying to the first copy only."""
-
-    kind: ClassVar[str]
-    doc: ClassVar[str] = ""
-    # Groups of alternative fields of which a spec row gives exactly one (checked by the graph).
-    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
-    line: int = 0  # position in the spec file, for messages and annotations
-    col: int = 0
-
-    @property
-    def first_stride(self) -> int:
-        return getattr(self, "stride", 1)
-
-    def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True, kw_only=True)
-class NormAct(Block):
-    activation: str | None = spec_field(ACTIVATION, None, "activation; default: the model's")
-    norm: str | None = spec_field(NORM, None, "normalization after each conv; default: the model's")
+from ...fields import Bool, spec_field
+from ..ops import Add, SqueezeExcite
+from ..scaling import expand_channels, squeeze_channels
+from .base import (
+    CHANNELS,
+    EXPANSION,
+    IN,
+    KERNEL,
+    SCALING,
+    STRIDE,
+    BlockError,
+    Context,
+    Expansion,
+    Layer,
+    NormAct,
+    derived,
+    register,
+)
 
 
 @register
