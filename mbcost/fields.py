@@ -84,13 +84,17 @@ class Number:
 
 @dataclass(frozen=True)
 class Choice:
-    """One of a set of names; `options` is a callable so registries can grow after import."""
+    """One of a set of names; `options` is a callable so registries can grow after import. `aliases` maps
+    other spellings of the same thing to its name."""
 
     options: Callable[[], tuple[str, ...]]
     what: str = "value"
+    aliases: Callable[[], dict[str, str]] | None = None
 
     def convert(self, value: Any) -> str:
         options = self.options()
+        if self.aliases is not None and isinstance(value, str) and value in self.aliases():
+            return self.aliases()[value]
         if not isinstance(value, str) or value not in options:
             shown = show(value)
             hint = did_you_mean(value, options) if isinstance(value, str) else ""
@@ -98,7 +102,7 @@ class Choice:
         return value
 
     def schema(self) -> dict:
-        return {"enum": list(self.options())}
+        return {"enum": list(self.options()) + list(self.aliases() if self.aliases else ())}
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,17 @@ class Record:
 
     def schema(self) -> dict:
         return {"$ref": f"#/$defs/{self.cls.__name__}"}
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """`true` (the model's default record of this kind), `false` (none), or a mapping of the record's
+    fields, e.g. a block's squeeze-and-excitation."""
+
+    cls: type
+
+    def schema(self) -> dict:
+        return {"anyOf": [{"type": "boolean"}, Record(self.cls).schema()]}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from mbcost.arch.blocks import BLOCKS
 from mbcost.arch.ops import ACTIVATIONS, NORMS
 from mbcost.arch.scaling import ROUNDING, SCALING_MODES
 from mbcost.errors import SpecError
-from mbcost.fields import REQUIRED, Bool, Choice, Int, Number, spec_fields
+from mbcost.fields import REQUIRED, Bool, Choice, Int, Number, Toggle, spec_fields
 from mbcost.spec.records import Classifier, Defaults, Input, Spec
 
 # Fields whose generic range would be too wide for a fast test, or too narrow to be interesting.
@@ -42,7 +42,14 @@ def field_strategy(name: str, kind) -> st.SearchStrategy:
         values = st.integers(kind.minimum, kind.minimum + 8)
         return values.filter(lambda v: v % 2) if kind.odd else values
     if isinstance(kind, Number):
-        return st.floats(max(kind.above, 0.0) + 0.5, max(kind.above, 0.0) + 4.0, allow_nan=False)
+        low = max(kind.above, 0.0) + 0.5
+        high = low + 3.5 if kind.maximum is None else min(low + 3.5, kind.maximum)
+        return st.floats(min(low, high), high, allow_nan=False)
+    if isinstance(kind, Toggle):  # true, false, or the record with some of its fields drawn
+        record = st.fixed_dictionaries(
+            {}, optional={f.name: field_strategy(f.name, f.metadata["kind"]) for f in spec_fields(kind.cls)}
+        ).map(lambda values: kind.cls(**values))
+        return st.one_of(st.booleans(), record)
     raise AssertionError(f"no strategy for field {name!r} of type {type(kind).__name__}: add one")
 
 

@@ -50,7 +50,7 @@ CASES = [
     ("channels: 16, stride: 2", "channels: 2.5, stride: 2", 4, "channels", "expected an integer"),
     ("channels: 16, stride: 2", "channels: 16, stride: 0", 4, "stride", "at least 1"),
     ("channels: 16, stride: 2", "channels: 16, stride: 2, kernel: 4", 4, "kernel", "odd"),
-    ("channels: 16, stride: 2", "channels: 16, stride: 2, activation: relu7", 4, "activation", r"did you mean 'relu6?'.*relu, relu6, hardswish, hardsigmoid, none"),
+    ("channels: 16, stride: 2", "channels: 16, stride: 2, activation: relu7", 4, "activation", r"did you mean 'relu6?'.*relu, relu6, hardswish, hardsigmoid, silu, sigmoid, gelu, none"),
     ("- bottleneck:", "- bottlenek:", 5, "blocks[1]", r"unknown layer kind 'bottlenek' \(did you mean 'bottleneck'\?\).*separable"),
     ("stride: 1}", "stride: 2, residual: true}", 5, "residual", "residual add needs stride 1"),
     ("classes: 10", "classes: ten", 2, "classes", "expected an integer"),

@@ -65,8 +65,16 @@ def test_an_unknown_activation_lists_every_activation():
 
 
 def test_an_unknown_model_wide_activation_lists_them_too():
-    error = error_of(BASE + "defaults: {activation: swish}\n")
+    error = error_of(BASE + "defaults: {activation: swishy}\n")
     assert error.field == "defaults.activation" and ", ".join(ACTIVATIONS) in error.message
+
+
+def test_swish_is_silu_and_never_hard_swish():
+    """The EfficientNet paper's swish is x * sigmoid(x), PyTorch's SiLU; hard-swish is another function."""
+    spec = parse_spec(BASE + "defaults: {activation: swish}\n", "net.yaml", "net")
+    assert spec.defaults.activation == "silu"
+    error = error_of(BASE + "defaults: {activation: swich}\n")
+    assert "did you mean 'hardswish'" not in error.message
 
 
 def test_fields_beside_the_kind_instead_of_inside_it():

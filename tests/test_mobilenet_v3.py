@@ -313,7 +313,7 @@ blocks:
         ("  - pointwise: {activation: hardswish}", "give exactly one of channels or expansion, not neither"),
         ("  - pointwise: {channels: 8, expansion: 6}", "not both channels and expansion"),
         ("  - bottleneck: {expansion: 4, channels: 16, activation: hardswsh}", "did you mean 'hardswish'"),
-        ("  - bottleneck: {expansion: 4, channels: 16, se: 1}", "expected true or false"),
+        ("  - bottleneck: {expansion: 4, channels: 16, se: 1}", "expected true, false or a mapping of fields"),
     ],
 )
 def test_bad_new_fields_are_one_line_errors(tmp_path, row, message):

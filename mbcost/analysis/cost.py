@@ -87,11 +87,6 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
     return conv, conv.cost(depthwise.input_shapes, pointwise.output_shape)
 
 
-def network_cost(graph: Graph) -> Cost:
-    """The whole network's counts, without the per-layer records and roll-ups of `analyze`."""
-    return total([node.op.cost(node.input_shapes, node.output_shape) for node in graph.nodes])
-
-
 def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
     """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
     layers = [LayerCost(node, node.op.cost(node.input_shapes, node.output_shape)) for node in graph.nodes]

@@ -2,7 +2,7 @@
 Tables 6-7; with budgets, which points fit and the largest that fits.
 
 The spec is read once and expanded once per width multiplier (`graph.expand`: the width decides the ops);
-each resolution then only infers shapes and costs those ops (`graph.infer_shapes`).
+each resolution then only infers shapes and costs those ops (`_Totals`).
 """
 
 from __future__ import annotations
@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import cached_property
 
-from ..arch.counts import Cost
-from ..arch.ops import Op
+from ..arch.counts import Shape
 from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
-from ..graph import expand, infer_shapes
+from ..graph import INPUT, Net, expand, infer_shapes
 from ..limits import MAX_RESOLUTION
 from ..spec.records import Spec
-from .cost import network_cost
 
 MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
 
@@ -96,6 +94,37 @@ def parse_values(text: str, integer: bool) -> tuple:
     return tuple(out)
 
 
+class _Totals:
+    """MACs and params of one Net at any resolution: the shape rule and cost rule of each node's op, as
+    `graph.infer_shapes` and `cost.analyze` apply them, remembered per (node, input shapes). Deep stages
+    have equal sizes at many resolutions, and making the Graph's node records costs more than the rules:
+    benchmarks/workloads.py's 10,000-point sweep takes about a third of the time it takes through
+    `analyze(infer_shapes(net, r))`. tests/test_sweep.py checks every point against `analyze`."""
+
+    def __init__(self, net: Net):
+        self.net = net
+        self.memo: dict[tuple[int, tuple[Shape, ...]], tuple[Shape, int, int]] = {}
+
+    def resolution(self, resolution: int) -> tuple[int, int]:
+        shapes = {INPUT: Shape(self.net.spec.input.channels, resolution, resolution)}
+        memo, macs, params = self.memo, 0, 0
+        for i, node in enumerate(self.net.nodes):
+            inputs = tuple(shapes[name] for name in node.inputs)
+            hit = memo.get((i, inputs))
+            if hit is None:
+                try:
+                    out = node.op.output_shape(inputs)
+                except ValueError:  # the full inference reports it with file, line and field
+                    infer_shapes(self.net, resolution)
+                    raise
+                cost = node.op.cost(inputs, out)
+                hit = memo[i, inputs] = (out, cost.macs, cost.params)
+            shapes[node.name] = hit[0]
+            macs += hit[1]
+            params += hit[2]
+        return macs, params
+
+
 def sweep(
     spec: Spec,
     widths: tuple[float, ...],
@@ -107,18 +136,13 @@ def sweep(
         raise SpecError(f"the grid has {len(widths) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
     budgeted = max_macs is not None or max_params is not None
     points = []
-    # Width multipliers that round every channel count alike give the same network (alpha 0.25 and 0.26
-    # under make_divisible, say), so each distinct network is costed once per resolution.
-    costed: dict[tuple[Op, ...], dict[int, Cost]] = {}
     for width in widths:
         net = expand(spec, width)  # the width decides the ops; each resolution only re-infers shapes
-        at = costed.setdefault(tuple(node.op for node in net.nodes), {})
+        at = _Totals(net)
         for resolution in resolutions:
-            counts = at.get(resolution)
-            if counts is None:
-                counts = at[resolution] = network_cost(infer_shapes(net, resolution))
+            macs, params = at.resolution(resolution)
             fits = None
             if budgeted:
-                fits = (max_macs is None or counts.macs <= max_macs) and (max_params is None or counts.params <= max_params)
-            points.append(Point(width, resolution, counts.macs, counts.params, fits))
+                fits = (max_macs is None or macs <= max_macs) and (max_params is None or params <= max_params)
+            points.append(Point(width, resolution, macs, params, fits))
     return Sweep(spec.model, tuple(points), max_macs, max_params)

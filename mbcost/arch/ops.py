@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from ..fields import Choice
 from .counts import Cost, Shape
 from .scaling import output_size
 
@@ -33,9 +34,16 @@ ACTIVATIONS: dict[str, Activation] = {
         # one op per element, as every other activation (counts.py).
         Activation("hardswish", "Hardswish", 1),
         Activation("hardsigmoid", "Hardsigmoid", 1),
+        # EfficientNet and MnasNet (timm, torchvision): SiLU, called swish in the EfficientNet paper; sigmoid
+        # gates of their squeeze-and-excitation; GELU. One op per element, as every other activation.
+        Activation("silu", "SiLU", 1),
+        Activation("sigmoid", "Sigmoid", 1),
+        Activation("gelu", "GELU", 1),
         Activation("none", None, 0),  # linear: MobileNetV2's projection
     )
 }
+# Other spellings of the same function (never of a different one: `swish` is SiLU, not hard-swish).
+ACTIVATION_ALIASES = {"swish": "silu"}
 
 NORMS = ("batch", "none")
 
@@ -46,6 +54,11 @@ def activation_names() -> tuple[str, ...]:
 
 def norm_names() -> tuple[str, ...]:
     return NORMS
+
+
+# The spec field types of an activation and a norm name.
+ACTIVATION = Choice(activation_names, "activation", lambda: ACTIVATION_ALIASES)
+NORM = Choice(norm_names, "norm")
 
 
 OPS: dict[str, type[Op]] = {}

@@ -68,10 +68,22 @@ def expand_channels(in_channels: int, expansion: float) -> int:
     return int(round(in_channels * expansion))
 
 
-def squeeze_channels(expanded: int, divisor: int = 8) -> int:
-    """Squeeze-and-excitation width: `_make_divisible(expanded // 4, 8)` as torchvision's
-    mobilenetv3.py (floor division first; v3 paper, Section 5.3: "fixed to be 1/4")."""
-    return make_divisible(expanded // 4, divisor)
+# How a squeeze-and-excitation width `channels * ratio` rounds, by the implementation that does it so.
+SQUEEZE_ROUNDING: dict[str, Callable[[float, int], int]] = {
+    # torchvision mobilenetv3.py: `_make_divisible(expanded // 4, 8)`, floor first (v3 paper, Section 5.3)
+    "floor_make_divisible": lambda value, divisor: make_divisible(int(value), divisor),
+    # timm `make_divisible(chs * rd_ratio, divisor)`: timm's MobileNetV3 and GhostNet
+    "make_divisible": make_divisible,
+    # timm `_efficientnet_blocks.SqueezeExcite` default `round(chs * rd_ratio)`: EfficientNet, MixNet, MnasNet
+    "round": lambda value, divisor: max(1, round(value)),
+    # torchvision efficientnet.py: `max(1, input_channels // 4)`
+    "floor": lambda value, divisor: max(1, int(value)),
+}
+
+
+def squeeze_width(channels: int, ratio: float, rounding: str, divisor: int) -> int:
+    """The squeeze width of squeeze-and-excitation on `channels` at `ratio` (1/4 in the papers)."""
+    return SQUEEZE_ROUNDING[rounding](channels * ratio, divisor)
 
 
 def output_size(size: int, stride: int) -> int:

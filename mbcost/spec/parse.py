@@ -13,7 +13,7 @@ from typing import Any
 
 from ..arch.blocks import BLOCKS, Block
 from ..errors import SpecError, did_you_mean
-from ..fields import REQUIRED, FieldError, Layers, Record, show, spec_fields
+from ..fields import REQUIRED, FieldError, Layers, Record, Toggle, show, spec_fields
 from .reader import Located, parse_yaml, read_text
 from .records import Spec
 
@@ -76,6 +76,12 @@ def _belongs_in(key: str, kinds: dict[str, Any]) -> str:
 
 def _convert(kind: Any, item: Located, where: str, file: str) -> Any:
     if isinstance(kind, Record):
+        return parse_record(kind.cls, item, where, file)
+    if isinstance(kind, Toggle):
+        if isinstance(item.value, bool):
+            return item.value
+        if not isinstance(item.value, dict):
+            raise _fail(file, item, where, f"expected true, false or a mapping of fields, got {_kind_of(item)}")
         return parse_record(kind.cls, item, where, file)
     if isinstance(kind, Layers):
         return _parse_layers(kind, item, where, file)

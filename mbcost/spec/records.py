@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import limits
-from ..arch.blocks import Block
+from ..arch.blocks import Block, SqueezeExcitation
 from ..arch.counts import DTYPE_BYTES
-from ..arch.ops import activation_names, norm_names
+from ..arch.ops import ACTIVATION, NORM
 from ..arch.scaling import RESOLUTION, ROUNDING, SCALING_MODES, WIDTH_MULTIPLIER
 from ..fields import Bool, Choice, Int, Layers, Number, Quantity, Record, Text, spec_field
 
@@ -26,8 +26,11 @@ class Input:
 
 @dataclass(frozen=True, kw_only=True)
 class Defaults:
-    norm: str = spec_field(Choice(norm_names, "norm"), "batch", "normalization after every conv")
-    activation: str = spec_field(Choice(activation_names, "activation"), "relu", "activation after every conv")
+    norm: str = spec_field(NORM, "batch", "normalization after every conv")
+    activation: str = spec_field(ACTIVATION, "relu", "activation after every conv")
+    se: SqueezeExcitation = spec_field(
+        Record(SqueezeExcitation), SqueezeExcitation(), "the squeeze-and-excitation a block's `se: true` means"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +42,7 @@ class Classifier:
         "width of a hidden linear layer with bias before the output (MobileNetV3: 1280 / 1024), before the width multiplier",
     )
     hidden_activation: str | None = spec_field(
-        Choice(activation_names, "activation"), None, "activation after the hidden layer; default: the model's"
+        ACTIVATION, None, "activation after the hidden layer; default: the model's"
     )
     hidden_scaling: str = spec_field(
         Choice(lambda: SCALING_MODES, "scaling"), "full", "how the width multiplier applies to hidden: full, none, grow_only"

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from ..arch.blocks import BLOCKS
-from ..fields import Record, spec_fields
+from ..fields import Record, Toggle, spec_fields
 from .records import Spec
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -68,7 +68,7 @@ def _record_classes(cls: type, seen: dict[str, type]) -> dict[str, type]:
     """Every record reachable from `cls` through `Record` fields, in declaration order."""
     for f in spec_fields(cls):
         kind = f.metadata["kind"]
-        if isinstance(kind, Record) and _definition_name(kind.cls) not in seen:
+        if isinstance(kind, (Record, Toggle)) and _definition_name(kind.cls) not in seen:
             seen[_definition_name(kind.cls)] = kind.cls
             _record_classes(kind.cls, seen)
     return seen
@@ -78,7 +78,10 @@ def spec_schema() -> dict[str, Any]:
     """The whole schema document."""
     body = object_schema(Spec)
     # A record's description is its field's `doc`, on the property that refers to it.
-    defs: dict[str, Any] = {name: object_schema(cls) for name, cls in _record_classes(Spec, {}).items()}
+    records: dict[str, type] = {}
+    for cls in (Spec, *BLOCKS.values()):
+        _record_classes(cls, records)
+    defs: dict[str, Any] = {name: object_schema(cls) for name, cls in records.items()}
     defs.update(_block_definitions())
     return {
         "$schema": SCHEMA_DIALECT,

@@ -10,6 +10,6 @@ the torch builder find it through `BLOCKS`.
 """
 
 from . import mobilenet  # noqa: F401  (registers its kinds)
-from .base import BLOCKS, IN, Block, BlockError, Context, Expansion, Layer, register
+from .base import BLOCKS, IN, Block, BlockError, Context, Expansion, Layer, SqueezeExcitation, register
 
-__all__ = ["BLOCKS", "IN", "Block", "BlockError", "Context", "Expansion", "Layer", "register"]
+__all__ = ["BLOCKS", "IN", "Block", "BlockError", "Context", "Expansion", "Layer", "SqueezeExcitation", "register"]

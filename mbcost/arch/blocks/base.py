@@ -8,15 +8,13 @@ from typing import ClassVar
 
 from ... import limits
 from ...fields import Choice, Int, Number, spec_field
-from ..ops import Conv, Op, activation_names, norm_names
-from ..scaling import SCALING_MODES, WidthPolicy
+from ..ops import ACTIVATION, NORM, Conv, Op
+from ..scaling import SCALING_MODES, SQUEEZE_ROUNDING, WidthPolicy, squeeze_width
 
 CHANNELS = Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS")
 KERNEL = Int(maximum=limits.MAX_KERNEL, odd=True, limit_name="MAX_KERNEL")
 STRIDE = Int(maximum=limits.MAX_STRIDE, limit_name="MAX_STRIDE")
 REPEAT = Int(maximum=limits.MAX_REPEAT, limit_name="MAX_REPEAT")
-ACTIVATION = Choice(activation_names, "activation")
-NORM = Choice(norm_names, "norm")
 SCALING = Choice(lambda: SCALING_MODES, "scaling")
 EXPANSION = Number(maximum=limits.MAX_EXPANSION)
 
@@ -52,6 +50,33 @@ class Expansion:
     fusable: bool = False
 
 
+@dataclass(frozen=True, kw_only=True)
+class SqueezeExcitation:
+    """Squeeze-and-excitation (Hu et al. 2018; v3 paper, Fig. 4) as a block's `se:` record: global pool ->
+    1x1 conv to the squeeze width (with bias) -> activation -> 1x1 conv back (with bias) -> gate -> channel-wise
+    multiply. The defaults are torchvision's MobileNetV3, what `se: true` means unless the model's defaults
+    say otherwise."""
+
+    ratio: float = spec_field(Number(maximum=1.0), 0.25, "squeeze width as a fraction of the channels it is taken of")
+    of: str = spec_field(
+        Choice(lambda: ("expanded", "input"), "width source"), "expanded",
+        "expanded: of the block's expanded (depthwise) width, as torchvision's MobileNetV3; input: of the block's "
+        "input channels, as EfficientNet and MnasNet (timm se_from_exp=False, torchvision input_channels // 4)",
+    )
+    rounding: str = spec_field(
+        Choice(lambda: tuple(SQUEEZE_ROUNDING), "squeeze rounding"), "floor_make_divisible",
+        "floor_make_divisible: make_divisible(floor(c * ratio)) (torchvision MobileNetV3); make_divisible (timm "
+        "MobileNetV3, GhostNet); round (timm EfficientNet, MixNet, MnasNet); floor, at least 1 (torchvision EfficientNet)",
+    )
+    divisor: int | None = spec_field(Int(maximum=1024), None, "divisor of make_divisible; default: the model's divisor")
+    activation: str = spec_field(ACTIVATION, "relu", "activation between the two 1x1 convs")
+    gate: str = spec_field(ACTIVATION, "hardsigmoid", "the gate: hardsigmoid (MobileNetV3), sigmoid (EfficientNet)")
+
+    def squeeze(self, input_channels: int, expanded_channels: int, divisor: int) -> int:
+        channels = expanded_channels if self.of == "expanded" else input_channels
+        return squeeze_width(channels, self.ratio, self.rounding, self.divisor or divisor)
+
+
 @dataclass(frozen=True)
 class Context:
     """What a block needs beyond its fields: the bound width policy and the model's defaults."""
@@ -59,6 +84,13 @@ class Context:
     width: WidthPolicy
     norm: str = "batch"
     activation: str = "relu"
+    se: SqueezeExcitation = SqueezeExcitation()  # what a block's `se: true` means
+
+    def squeeze_excitation(self, se: bool | SqueezeExcitation) -> SqueezeExcitation | None:
+        """A block's `se` field as a record: true is the model's default, false none."""
+        if se is True:
+            return self.se
+        return se or None
 
     def channels(self, declared: int, scaling: str, field: str) -> int:
         """A declared width at this width multiplier, held to MAX_CHANNELS."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...fields import Bool, spec_field
+from ...fields import Bool, Toggle, spec_field
 from ..ops import Add, SqueezeExcite
-from ..scaling import expand_channels, squeeze_channels
+from ..scaling import expand_channels
 from .base import (
     CHANNELS,
     EXPANSION,
@@ -21,6 +21,7 @@ from .base import (
     Expansion,
     Layer,
     NormAct,
+    SqueezeExcitation,
     derived,
     register,
 )
@@ -117,7 +118,10 @@ class BottleneckBlock(NormAct):
     channels: int = spec_field(CHANNELS, doc="output channels c, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride s of the depthwise conv, first repeat")
     kernel: int = spec_field(KERNEL, 3, "depthwise kernel size K (odd)")
-    se: bool = spec_field(Bool(), False, "squeeze-and-excitation after the depthwise conv (v3 paper, Fig. 4)")
+    se: bool | SqueezeExcitation = spec_field(
+        Toggle(SqueezeExcitation), False,
+        "squeeze-and-excitation after the depthwise conv (v3 paper, Fig. 4): true (the model's), or its own record",
+    )
     residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
@@ -136,8 +140,10 @@ class BottleneckBlock(NormAct):
         if has_expand:
             layers.append(Layer("expand", ctx.conv(self, m, hidden, 1)))
         layers.append(Layer("depthwise", ctx.conv(self, hidden, hidden, self.kernel, stride, hidden), (layers[-1].role if layers else IN,)))
-        if self.se:
-            layers.append(Layer("se", SqueezeExcite(hidden, squeeze_channels(hidden, ctx.width.divisor)), ("depthwise",)))
+        se = ctx.squeeze_excitation(self.se)
+        if se is not None:
+            squeeze = se.squeeze(m, hidden, ctx.width.divisor)
+            layers.append(Layer("se", SqueezeExcite(hidden, squeeze, se.activation, se.gate), ("depthwise",)))
         # Linear bottleneck: no activation after the projection (v2 paper, Section 3.2).
         layers.append(Layer("project", ctx.conv(self, hidden, out, 1, activation="none"), (layers[-1].role,)))
         fits = stride == 1 and m == out
@@ -150,4 +156,4 @@ class BottleneckBlock(NormAct):
         # The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection, so
         # both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference"). Not
         # with squeeze-and-excitation: its gates need every channel's pooled depthwise output first.
-        return Expansion(tuple(layers), pairs=(("depthwise", "project"),), fusable=not self.se)
+        return Expansion(tuple(layers), pairs=(("depthwise", "project"),), fusable=se is None)
