@@ -113,10 +113,11 @@ def large(runs: int) -> None:
     sys.path.insert(0, str(REPO))
     from rich.console import Console
 
-    from mbcost.report.formats import json as json_format, table
-    from mbcost.report.views import analysis
     from mbcost.analysis.cost import analyze
     from mbcost.graph import build_graph
+    from mbcost.report.formats import json as json_format
+    from mbcost.report.formats import table
+    from mbcost.report.views import analysis
     from mbcost.spec.parse import load_spec
 
     with tempfile.TemporaryDirectory() as folder:

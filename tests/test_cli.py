@@ -191,7 +191,8 @@ def test_compare_and_sweep_tables_fit_without_cutting_numbers(width):
     from mbcost.analysis.compare import compare_targets, parse_target
     from mbcost.analysis.sweep import sweep
     from mbcost.report.formats import table
-    from mbcost.report.views import compare, sweep as sweep_view
+    from mbcost.report.views import compare
+    from mbcost.report.views import sweep as sweep_view
 
     for render in (
         lambda c: table.draw(compare.document(compare_targets(parse_target("mobilenet_v2"), parse_target("mobilenet_v3_large"))), c),

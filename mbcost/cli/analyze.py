@@ -27,7 +27,8 @@ def analyze(spec: str, alpha: float | None, resolution: int | None, dtype: str, 
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name)."""
     from ..analysis.cost import analyze as run
     from ..graph import build_graph
-    from ..report.views import analysis, resolution as by_resolution
+    from ..report.views import analysis
+    from ..report.views import resolution as by_resolution
     from ..spec.builtin import load
 
     result = run(build_graph(load(spec), alpha, resolution), dtype)

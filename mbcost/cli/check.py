@@ -8,7 +8,16 @@ from typing import Any
 import click
 
 from ..errors import SpecError
-from .options import PERCENT, QUANTITY, alpha_option, budget_options, dtype_option, format_option, output_option, resolution_option
+from .options import (
+    PERCENT,
+    QUANTITY,
+    alpha_option,
+    budget_options,
+    dtype_option,
+    format_option,
+    output_option,
+    resolution_option,
+)
 from .output import Outcome, emit
 
 

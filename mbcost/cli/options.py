@@ -10,6 +10,7 @@ import click
 
 from ..report.formats import names
 
+
 class WidthMultiplier(click.ParamType):
     name = "alpha"
 

@@ -1,5 +1,5 @@
-"""The text of a cell, as both the terminal table and markdown show it; a format overrides the kinds it
-shows its own way (bars, statuses)."""
+"""The text of a cell, as both the terminal table and markdown show it (a format shows a status its own
+way), and of a note."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from ..document import (
     Note,
 )
 from ..numbers import human, human_bytes
-
 
 BAR_WIDTH = 8
 _EIGHTHS = " ▏▎▍▌▋▊▉"

@@ -6,7 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.budget import LABELS, Check, Outcome
-from ..document import EXACT, INTEGER, NUMBER, PERCENT, SCHEMA_VERSION, STATUS, Code, Column, Detail, Document, Finding, Table, Verdict
+from ..document import (
+    EXACT,
+    INTEGER,
+    NUMBER,
+    PERCENT,
+    SCHEMA_VERSION,
+    STATUS,
+    Code,
+    Column,
+    Detail,
+    Document,
+    Finding,
+    Table,
+    Verdict,
+)
 from ..numbers import human
 
 

@@ -6,7 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.compare import METRICS, Comparison, Row, Side, StageRow
-from ..document import CHANGE, COUNT, EXACT, SCHEMA_VERSION, SIGNED_COUNT, SIGNED_EXACT, Column, Document, Records, Table
+from ..document import (
+    CHANGE,
+    COUNT,
+    EXACT,
+    SCHEMA_VERSION,
+    SIGNED_COUNT,
+    SIGNED_EXACT,
+    Column,
+    Document,
+    Records,
+    Table,
+)
 from .analysis import KIND_LABELS
 
 LABELS = {
