@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from ..document import KINDS
 from . import csv, github, json, markdown, table
 
 FORMATS: dict[str, ModuleType] = {
@@ -19,4 +20,6 @@ FORMATS: dict[str, ModuleType] = {
 
 def names(*kinds: str) -> tuple[str, ...]:
     """The formats that can show every one of `kinds`, in registry order (the first is the default)."""
+    unknown = set(kinds) - KINDS
+    assert not unknown, f"no such kind of document: {unknown}"
     return tuple(name for name, module in FORMATS.items() if all(kind in module.KINDS for kind in kinds))

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..document import KINDS as EVERY_KIND
 from ..document import Document
 
-KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check", "verify"})
+KINDS = EVERY_KIND
 
 
 def _member(value: Any) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..document import KINDS as EVERY_KIND
 from ..document import STATUS, Document, Table
 from .cells import cell_text, note_text
 
-KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check", "verify"})
+KINDS = EVERY_KIND
 
 # A terminal table of tens of thousands of rows is unreadable, and rich takes ~1 ms a row to lay it out:
 # past TABLE_ROWS, a table shows its first and last rows (totals and roll-ups stay complete). json, csv
