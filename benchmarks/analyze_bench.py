@@ -39,7 +39,7 @@ def timed(*args, **kwargs):
         count[0] += 1
 dataclasses._process_class = timed
 start = time.perf_counter()
-import mbcost.cli, mbcost.report.analyze, mbcost.report.tables
+import mbcost.cli, mbcost.report.views.analysis, mbcost.report.formats.column_table
 print(count[0], spent[0], time.perf_counter() - start)
 """
 
@@ -115,7 +115,9 @@ def large(runs: int) -> None:
 
     from mbcost.analysis.cost import analyze
     from mbcost.graph import build_graph
-    from mbcost.report import analyze as report
+    from mbcost.report.formats import json as json_format
+    from mbcost.report.formats import table
+    from mbcost.report.views import analysis
     from mbcost.spec.parse import load_spec
 
     with tempfile.TemporaryDirectory() as folder:
@@ -148,9 +150,9 @@ def large(runs: int) -> None:
                 marks.append(time.perf_counter())
                 _ = result.memory  # computed on first use
                 marks.append(time.perf_counter())
-                report.render_table(result, Console(file=io.StringIO(), width=160))
+                table.draw(analysis.document(result), Console(file=io.StringIO(), width=160))
                 marks.append(time.perf_counter())
-                report.render_json(result)
+                json_format.render(analysis.document(result))
                 marks.append(time.perf_counter())
                 gc.enable()
                 for name, start, end in zip(STEPS, marks, marks[1:]):

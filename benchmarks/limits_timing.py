@@ -62,10 +62,11 @@ def main() -> None:
         path = Path(folder) / "largest.yaml"
         path.write_text(LARGEST)
         from mbcost import analyze_spec
-        from mbcost.report.analyze import render_json
+        from mbcost.report.formats import json as json_format
+        from mbcost.report.views import analysis
 
         start = time.perf_counter()
-        text = render_json(analyze_spec(str(path)))
+        text = json_format.render(analysis.document(analyze_spec(str(path))))
         print(f"{(time.perf_counter() - start) * 1000:8.1f} ms  largest accepted graph ({limits.MAX_LAYERS} nodes): "
               f"analyze + JSON ({len(text) / 1e6:.0f} MB)")
 

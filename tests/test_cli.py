@@ -140,17 +140,18 @@ def test_help_for_every_command():
 
 
 def test_json_text_holds_exactly_the_report():
-    # render_json lays items out one per line with a reused C encoder; the content must be to_dict's.
+    # The json format lays rows out one per line; the content must be to_dict's.
     from mbcost import analyze_spec
-    from mbcost.report import analyze as report
+    from mbcost.report.formats import json as json_format
+    from mbcost.report.views import analysis
 
     for name in ("mobilenet_v1", "mobilenet_v3_small"):
         a = analyze_spec(name, width_multiplier=0.75, resolution=97)
-        assert json.loads(report.render_json(a)) == json.loads(json.dumps(report.to_dict(a)))
+        assert json.loads(json_format.render(analysis.document(a))) == json.loads(json.dumps(analysis.to_dict(a)))
 
 
 def test_long_tables_show_head_and_tail(tmp_path):
-    # 1,000 depthwise layers: the rich table shows the first 300 and last 50 (report.TABLE_HEAD/TAIL),
+    # 1,000 depthwise layers: the rich table shows the first 300 and last 50 (table.TABLE_HEAD/TAIL),
     # says how many it left out, and keeps the totals complete; json still lists all 1,000.
     spec = tmp_path / "deep.yaml"
     spec.write_text("input: {channels: 4, resolution: 9}\nclasses: 10\nblocks:\n  - depthwise: {repeat: 1000}\n")
@@ -169,10 +170,11 @@ def test_narrow_terminals_drop_columns_not_digits(width):
     from rich.console import Console
 
     from mbcost import analyze_spec
-    from mbcost.report import analyze as report
+    from mbcost.report.formats import table
+    from mbcost.report.views import analysis
 
     buffer = io.StringIO()
-    report.render_table(analyze_spec("mobilenet_v2"), Console(file=buffer, width=width))
+    table.draw(analysis.document(analyze_spec("mobilenet_v2")), Console(file=buffer, width=width))
     out = buffer.getvalue()
     assert "…" not in out  # nothing cut to an ellipsis
     assert "blocks.16.project" in out and "300.8M" in out and "3.505M" in out  # names and totals whole
@@ -188,12 +190,13 @@ def test_compare_and_sweep_tables_fit_without_cutting_numbers(width):
     from mbcost import load
     from mbcost.analysis.compare import compare_targets, parse_target
     from mbcost.analysis.sweep import sweep
-    from mbcost.report import compare as report_compare
-    from mbcost.report import sweep as report_sweep
+    from mbcost.report.formats import table
+    from mbcost.report.views import compare
+    from mbcost.report.views import sweep as sweep_view
 
     for render in (
-        lambda c: report_compare.render_table(compare_targets(parse_target("mobilenet_v2"), parse_target("mobilenet_v3_large")), c),
-        lambda c: report_sweep.render_table(sweep(load("mobilenet_v1"), (1.0, 0.5), (224, 128), 300_000_000, None), c),
+        lambda c: table.draw(compare.document(compare_targets(parse_target("mobilenet_v2"), parse_target("mobilenet_v3_large"))), c),
+        lambda c: table.draw(sweep_view.document(sweep(load("mobilenet_v1"), (1.0, 0.5), (224, 128), 300_000_000, None)), c),
     ):
         buffer = io.StringIO()
         render(Console(file=buffer, width=width))

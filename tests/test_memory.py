@@ -14,7 +14,9 @@ from click.testing import CliRunner
 from mbcost import analyze_spec, build_graph, load
 from mbcost.analysis import memory
 from mbcost.cli import cli
-from mbcost.report.analyze import bar, render_table
+from mbcost.report.formats import table
+from mbcost.report.formats.cells import bar
+from mbcost.report.views import analysis
 from mbcost.spec.parse import parse_spec
 
 # Three 3x3/1x1 convs, no norm; divisor 1 so channel counts are taken as written.
@@ -287,7 +289,7 @@ def test_table_bars_scale_to_the_largest_layer():
     from rich.console import Console
 
     buffer = io.StringIO()
-    render_table(analyze_spec(parse_spec(CHAIN, "chain.yaml", "chain")), Console(file=buffer, width=200, no_color=True))
+    table.draw(analysis.document(analyze_spec(parse_spec(CHAIN, "chain.yaml", "chain"))), Console(file=buffer, width=200, no_color=True))
     rows: dict[str, list[str]] = {}
     for line in buffer.getvalue().splitlines():  # the layer table comes first; "by block" repeats the names
         if line.strip().startswith("blocks."):

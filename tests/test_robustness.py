@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mbcost.report.analyze import human
+from mbcost.report.numbers import human
 
 from .conftest import run
 

@@ -1,4 +1,4 @@
-"""tables.column_table lays out a column at a time; what it prints must be what rich's own Table prints
+"""column_table lays out a column at a time; what it prints must be what rich's own Table prints
 when it lays out every cell, at any terminal width, cut cells included."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from mbcost.report.tables import column_table
+from mbcost.report.formats.column_table import column_table
 
 HEADERS = ("layer", "op", "MACs", "share")
 ROWS = [

@@ -6,7 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 import mbcost.analysis.cost
-import mbcost.report.analyze
+import mbcost.report.views.analysis
+import mbcost.report.views.resolution
 from mbcost.cli import cli
 from mbcost.spec.builtin import config_dir
 
@@ -33,8 +34,8 @@ def no_report(monkeypatch):
         raise AssertionError("validate must not compute a report")
 
     monkeypatch.setattr(mbcost.analysis.cost, "analyze", refuse)
-    for name in mbcost.report.analyze.RENDERERS:
-        monkeypatch.setitem(mbcost.report.analyze.RENDERERS, name, refuse)
+    for view in (mbcost.report.views.analysis, mbcost.report.views.resolution):
+        monkeypatch.setattr(view, "document", refuse)
 
 
 def test_all_valid_exits_0():

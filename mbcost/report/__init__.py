@@ -1,1 +1,2 @@
-"""Results -> what a user reads: rich tables, JSON, CSV, markdown and GitHub annotations."""
+"""Reports: a view turns a result into a Document (report/views), a format shows a Document
+(report/formats, one module each)."""

@@ -1,4 +1,4 @@
-"""Rich tables whose body is laid out a column at a time.
+"""Rich tables whose body is laid out a column at a time (the table format's layout).
 
 rich's Table measures and renders every cell on its own, about 0.1 ms a cell: the ~800 cells of
 MobileNetV2's report took ~100 ms, more than the rest of `mbcost analyze`. Here each column's body is
@@ -49,21 +49,32 @@ def column_table(
     rows: Sequence[Sequence[str]],
     *,
     right: Sequence[str] = (),
+    justify: Sequence[str] | None = None,
     footers: Sequence[str] | None = None,
     row_styles: Sequence[str | None] | None = None,
+    cell_styles: Sequence[Sequence[str | None]] | None = None,
     **table_options: Any,
 ) -> Any:
     """A rich Table of `rows` (lists of strings) under `headers`, with the columns named in `right`
-    right-aligned. `row_styles` gives each row a style (e.g. "dim"); it colours the row's text, not the
-    padding between columns, so only foreground styles look as they would on rich's own rows.
+    right-aligned (or each column as `justify` says). `row_styles` gives each row a style (e.g. "dim"),
+    `cell_styles` each cell (row by row); a style colours the cell's text, not the padding between
+    columns, so only foreground styles look as they would on rich's own rows.
     `table_options` go to rich's Table (title, caption, box, ...)."""
     from rich.table import Table
 
     table = Table(show_footer=footers is not None, **table_options)
-    justify = ["right" if header in right else "left" for header in headers]
+    if justify is None:
+        justify = ["right" if header in right else "left" for header in headers]
     for i, header in enumerate(headers):
         table.add_column(header, footer=footers[i] if footers is not None else "", justify=justify[i], no_wrap=True)
-    styles = None if row_styles is None else [Style.parse(style) if style else None for style in row_styles]
+    if cell_styles is None and row_styles is not None:
+        cell_styles = [[style] * len(headers) for style in row_styles]
+
+    def styles(i: int) -> list[Style | None] | None:
+        if cell_styles is None:
+            return None
+        return [Style.parse(row[i]) if row[i] else None for row in cell_styles]
+
     if rows:
-        table.add_row(*(ColumnBody([row[i] for row in rows], justify[i], styles) for i in range(len(headers))))
+        table.add_row(*(ColumnBody([row[i] for row in rows], justify[i], styles(i)) for i in range(len(headers))))
     return table

@@ -1,0 +1,81 @@
+"""`mbcost check SPEC...`: budgets as a CI gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import SpecError
+from .options import (
+    PERCENT,
+    QUANTITY,
+    alpha_option,
+    budget_options,
+    dtype_option,
+    format_option,
+    output_option,
+    resolution_option,
+)
+from .output import Outcome, emit
+
+
+@click.command()
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@alpha_option
+@resolution_option
+@budget_options
+@click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
+@click.option("--fused/--unfused", default=None, help="Gate memory on the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
+@dtype_option(default=None, help="Activation type for --max-memory  [default: the spec's budget.dtype, else fp32]")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
+@click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
+@format_option("check")
+@output_option
+def check(
+    specs: tuple[str, ...],
+    alpha: float | None,
+    resolution: int | None,
+    max_macs: int | None,
+    max_params: int | None,
+    max_memory: int | None,
+    fused: bool | None,
+    dtype: str | None,
+    baseline: Path | None,
+    max_growth: Any,
+    fmt: str,
+    output: Path | None,
+) -> Outcome:
+    """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params,
+    or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
+    from fractions import Fraction
+
+    from ..analysis import budget
+    from ..analysis.cost import analyze as run
+    from ..graph import build_graph
+    from ..report.views import check as view
+    from ..spec.builtin import load
+
+    if max_growth is not None and baseline is None:
+        raise click.UsageError("--max-growth needs --baseline")
+    if baseline is not None and len(specs) > 1:
+        raise click.UsageError("--baseline applies to one SPEC; run one check per spec")
+    base = budget.load_baseline(baseline) if baseline is not None else None
+    checks = []
+    for name in specs:  # everything is loaded and validated before anything is printed
+        spec = load(name)
+        memory_budget = budget.effective(spec, fused=fused, dtype=dtype)
+        fuse = memory_budget.fused
+        result = run(build_graph(spec, alpha, resolution), memory_budget.dtype or "fp32")
+        limits = budget.gather_limits(
+            spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse
+        )
+        if not limits:
+            raise SpecError(
+                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --max-memory, --baseline given",
+                file=spec.file,
+            )
+        checks.append(budget.check(spec, result, limits, fuse))
+    emit(view.document(tuple(checks)), fmt, output)
+    return Outcome.OK if all(c.ok for c in checks) else Outcome.FINDING

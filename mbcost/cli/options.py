@@ -1,0 +1,149 @@
+"""What the commands share on their command lines: the parameter types (a width multiplier, a
+resolution, a count like 300M, a percentage, a list of grid values) and the options built on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..report.formats import names
+
+
+class WidthMultiplier(click.ParamType):
+    name = "alpha"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        from ..arch.scaling import WIDTH_MULTIPLIER
+        from ..fields import FieldError
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        try:
+            return WIDTH_MULTIPLIER.convert(number)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Resolution(click.ParamType):
+    name = "pixels"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from ..arch.scaling import RESOLUTION
+        from ..fields import FieldError
+
+        try:
+            number = int(str(value), 10)
+        except ValueError:
+            self.fail(f"{value!r} is not a whole number of pixels", param, ctx)
+        try:
+            return RESOLUTION.convert(number)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Quantity(click.ParamType):
+    """A positive count with an optional decimal unit: 300M, 3.5M, 512K, 1200000."""
+
+    name = "count"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from ..quantity import QuantityError, parse_quantity
+
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_quantity(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Percent(click.ParamType):
+    name = "percent"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from fractions import Fraction
+
+        from ..quantity import QuantityError, parse_percent
+
+        if isinstance(value, Fraction):
+            return value
+        try:
+            return parse_percent(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
+class GridValues(click.ParamType):
+    """A list of alphas or resolutions for `mbcost sweep`: `1,0.75,0.5` or ranges `0.25:1:0.05`."""
+
+    name = "list"
+
+    def __init__(self, integer: bool):
+        self.integer = integer
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from ..analysis.sweep import parse_values
+        from ..fields import FieldError
+
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_values(str(value), integer=self.integer)
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
+ALPHA = WidthMultiplier()
+RESOLUTION = Resolution()
+QUANTITY = Quantity()
+PERCENT = Percent()
+
+
+def spec_argument(f: Any) -> Any:
+    return click.argument("spec", metavar="SPEC")(f)
+
+
+def alpha_option(f: Any) -> Any:
+    return click.option(
+        "--alpha", "--width-multiplier", "alpha", type=ALPHA, default=None, help="Width multiplier; overrides the spec's."
+    )(f)
+
+
+def resolution_option(f: Any) -> Any:
+    return click.option("--resolution", type=RESOLUTION, default=None, help="Input size in pixels; overrides the spec's.")(f)
+
+
+def dtype_option(f: Any = None, *, default: str | None = "fp32", help: str = "") -> Any:
+    """`--dtype`: bytes per activation element for the memory figures (analyze, compare, check)."""
+    from ..arch.counts import DTYPE_BYTES
+
+    sizes = ", ".join(f"{k} {v} B" for k, v in DTYPE_BYTES.items())
+    option = click.option(
+        "--dtype",
+        type=click.Choice(tuple(DTYPE_BYTES)),
+        default=default,
+        show_default=default is not None,
+        help=help or f"Activation element type for memory figures: {sizes}.",
+    )
+    return option(f) if f is not None else option
+
+
+def budget_options(f: Any) -> Any:
+    f = click.option("--max-params", type=QUANTITY, default=None, help="Most params allowed (e.g. 3.5M); overrides the spec's budget.")(f)
+    return click.option("--max-macs", type=QUANTITY, default=None, help="Most MACs allowed (e.g. 300M); overrides the spec's budget.")(f)
+
+
+def output_option(f: Any) -> Any:
+    return click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write the report to FILE (atomically)."
+    )(f)
+
+
+def format_option(*kinds: str) -> Any:
+    """`--format`: the formats that can show every one of `kinds` of report (report/formats)."""
+    choices = names(*kinds)
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True)

@@ -1,0 +1,35 @@
+"""`mbcost sweep SPEC`: costs over a grid of width multipliers x resolutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import GridValues, budget_options, format_option, output_option, spec_argument
+from .output import Outcome, emit
+
+
+@click.command()
+@spec_argument
+@click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
+              help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
+@click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
+              help="Input sizes: 224,192,160,128 or a range 96:224:32; default: the spec's.")
+@budget_options
+@format_option("sweep")
+@output_option
+def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: int | None, max_params: int | None, fmt: str, output: Path | None) -> Outcome:
+    """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
+    with budgets (options or the spec's `budget:`), which points fit and the largest that fits."""
+    from ..analysis.budget import effective
+    from ..analysis.sweep import sweep as run
+    from ..report.views import sweep as view
+    from ..spec.builtin import load
+
+    model = load(spec)
+    alpha_values = alphas or (model.width_multiplier,)
+    size_values = resolutions or (model.input.resolution,)
+    limits = effective(model, max_macs=max_macs, max_params=max_params)
+    emit(view.document(run(model, alpha_values, size_values, limits.max_macs, limits.max_params)), fmt, output)
+    return Outcome.OK

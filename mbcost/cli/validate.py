@@ -1,0 +1,24 @@
+"""`mbcost validate SPEC...`: check specs without computing a report."""
+
+from __future__ import annotations
+
+import click
+
+from .output import Outcome
+
+
+@click.command()
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing for valid specs.")
+def validate(specs: tuple[str, ...], quiet: bool) -> Outcome:
+    """Check SPEC files (or built-in names) without computing a report: exit 0 when all are valid,
+    2 otherwise, with one `FILE:LINE:COL: field: message` line on stderr per invalid spec."""
+    from ..analysis.validate import validate_all
+
+    outcomes = validate_all(list(specs))
+    for outcome in outcomes:
+        if outcome.error is not None:
+            click.echo(str(outcome.error), err=True)
+        elif not quiet:
+            click.echo(f"{outcome.spec}: ok ({outcome.layers} graph nodes)")
+    return Outcome.BAD_INPUT if any(o.error is not None for o in outcomes) else Outcome.OK

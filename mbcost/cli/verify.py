@@ -1,0 +1,31 @@
+"""`mbcost verify SPEC`: the analytic counts against PyTorch's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .options import alpha_option, format_option, output_option, resolution_option, spec_argument
+from .output import Outcome, emit
+
+
+@click.command()
+@spec_argument
+@alpha_option
+@resolution_option
+@format_option("verify")
+@output_option
+def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> Outcome:
+    """Prove SPEC's counts: build it as PyTorch modules (meta device, no memory) and compare every
+    layer's measured params and MACs with the analytic ones. Exit 1 when anything differs."""
+    from ..graph import build_graph
+    from ..report.views import verify as view
+    from ..spec.builtin import load
+
+    graph = build_graph(load(spec), alpha, resolution)
+    from ..pytorch.verify import verify as run  # TorchMissing without torch: the group says how to install it
+
+    result = run(graph)
+    emit(view.document(result), fmt, output)
+    return Outcome.OK if result.ok else Outcome.FINDING

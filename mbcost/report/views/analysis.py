@@ -1,0 +1,254 @@
+"""The analysis of one network as a Document: per layer, by op kind, by block, the separable pairs (in
+the data and the summary) and the JSON contract (`to_dict`, schema_version 1, documented in the README)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...analysis.cost import Analysis, LayerCost, PairCost
+from ...analysis.memory import LayerMemory, TensorSize
+from ...arch.counts import COUNT_FIELDS, Cost
+from ..document import BAR, BYTES, COUNT, PERCENT, SCHEMA_VERSION, Column, Document, Records, Table
+from ..numbers import human, human_bytes, share
+
+KIND_LABELS = {
+    "pointwise": "1x1 conv",
+    "depthwise": "depthwise conv",
+    "conv": "full conv",
+    "grouped": "grouped conv",
+    "linear": "fully connected",
+    "pool": "pooling",
+    "add": "residual add",
+    "squeeze_excite": "squeeze-excite",
+}
+
+
+def _layer_dict(layer: LayerCost, total: Cost, memory: LayerMemory) -> dict[str, Any]:
+    node = layer.node
+    out: dict[str, Any] = {
+        "name": node.name,
+        "op": node.op.kind,
+        "block": node.block,
+        "inputs": list(node.inputs),
+        "input_shape": node.input_shape.as_list(),
+        "output_shape": node.output_shape.as_list(),
+    }
+    out.update(node.op.attributes())
+    out.update(layer.cost.as_dict())
+    out["macs_share"] = round(share(layer.cost.macs, total.macs), 6)
+    out["params_share"] = round(share(layer.cost.params, total.params), 6)
+    out["output_elements"] = memory.output_elements
+    out["output_bytes"] = memory.output_bytes
+    out["live_bytes"] = memory.live_bytes
+    return out
+
+
+def tensor_dict(t: TensorSize | None) -> dict[str, Any] | None:
+    if t is None:
+        return None
+    return {"name": t.name, "shape": t.shape.as_list(), "elements": t.shape.elements, "bytes": t.bytes}
+
+
+def memory_totals(a: Analysis) -> dict[str, int]:
+    m = a.memory
+    return {
+        "peak_memory_bytes": m.peak.bytes,
+        "peak_memory_fused_bytes": m.peak_fused.bytes,
+        "largest_tensor_bytes": m.largest.bytes,
+    }
+
+
+def by_resolution(a: Analysis) -> list[dict[str, Any]]:
+    return [
+        {"height": r.height, "width": r.width, "largest": tensor_dict(r.largest), "largest_fused": tensor_dict(r.largest_fused)}
+        for r in a.memory.by_resolution
+    ]
+
+
+def header(a: Analysis) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": a.graph.model,
+        "alpha": a.graph.width_multiplier,
+        "resolution": a.graph.resolution,
+        "dtype": a.memory.dtype,
+        "input_shape": a.graph.input_shape.as_list(),
+        "output_shape": a.graph.output.output_shape.as_list(),
+    }
+
+
+def _group_dict(name_key: str, groups: dict[str, Cost], total: Cost) -> list[dict[str, Any]]:
+    rows = []
+    for name, cost in groups.items():
+        row: dict[str, Any] = {name_key: name}
+        row.update(cost.as_dict())
+        row["macs_share"] = round(share(cost.macs, total.macs), 6)
+        row["params_share"] = round(share(cost.params, total.params), 6)
+        rows.append(row)
+    return rows
+
+
+def _pair_dict(p: PairCost) -> dict[str, Any]:
+    return {
+        "depthwise": p.pair.depthwise,
+        "pointwise": p.pair.pointwise,
+        "block": p.block,
+        "macs": p.cost.macs,
+        "params": p.cost.params,
+        "standard_macs": p.standard.macs,
+        "standard_params": p.standard.params,
+        "ratio": round(p.ratio, 6),
+    }
+
+
+def to_dict(a: Analysis) -> dict[str, Any]:
+    """The JSON contract (schema_version 1); documented in the README."""
+    t, m = a.total, a.memory
+    totals = t.as_dict()
+    totals["standard_macs"] = a.standard.macs
+    totals["standard_params"] = a.standard.params
+    totals.update(memory_totals(a))
+    return {
+        **header(a),
+        "total": totals,
+        "layers": [_layer_dict(layer, t, mem) for layer, mem in zip(a.layers, m.layers)],
+        "separable": [_pair_dict(p) for p in a.pairs],
+        "by_op": _group_dict("op", a.by_kind(), t),
+        "by_block": _group_dict("block", a.by_block(), t),
+        "memory": {
+            "bytes_per_element": m.bytes_per_element,
+            "peak_at": m.peak.at,
+            "peak_fused_at": m.peak_fused.at,
+            "largest_tensor": tensor_dict(m.largest),
+        },
+        "by_resolution": by_resolution(a),
+    }
+
+
+CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "stride", "groups", "macs", "params") + tuple(
+    f for f in COUNT_FIELDS if f != "macs"
+) + ("other_ops", "output_elements", "output_bytes", "live_bytes")
+
+
+def _records(a: Analysis, layers: list[dict[str, Any]]) -> Records:
+    """One row per layer, exact integers, shapes as CxHxW."""
+    rows = []
+    for layer, row in zip(a.layers, layers):
+        row = {**row, "input_shape": layer.node.input_shape, "output_shape": layer.node.output_shape}
+        rows.append(tuple(row.get(c) for c in CSV_COLUMNS))
+    return Records(CSV_COLUMNS, tuple(rows))
+
+
+def title(a: Analysis) -> str:
+    g = a.graph
+    return f"{g.model}  alpha {g.width_multiplier:g}  resolution {g.resolution}"
+
+
+def _attrs(layer: LayerCost) -> str:
+    a = layer.node.op.attributes()
+    if "kernel" not in a:
+        return " ".join(f"{key} {value}" for key, value in a.items())
+    text = f"k{a['kernel']} s{a['stride']}"
+    return text + (f" g{a['groups']}" if a["groups"] != 1 else "")
+
+
+LAYER_COLUMNS = (
+    Column("layer"),
+    Column("op"),
+    Column("input -> output"),
+    Column("k/s/g"),
+    Column("MACs", COUNT),
+    Column("params", COUNT),
+    Column("MACs %", PERCENT),
+    Column("MACs bar", BAR),
+    Column("output", BYTES),
+    Column("mem bar", BAR),
+)
+# A narrow terminal loses the bars first, then the attributes, sizes, shapes and op names.
+LAYERS_OPTIONAL = tuple(next(i for i, c in enumerate(LAYER_COLUMNS) if c.header == h) for h in (
+    "mem bar", "MACs bar", "k/s/g", "output", "input -> output", "op"
+))
+
+
+def _layer_table(a: Analysis) -> Table:
+    t, memory = a.total, a.memory
+    macs, out = a.max_layer_macs, memory.max_output_bytes
+    rows = tuple(
+        (
+            layer.node.name,
+            KIND_LABELS.get(layer.node.op.kind, layer.node.op.kind),
+            f"{layer.node.input_shape} -> {layer.node.output_shape}",
+            _attrs(layer),
+            layer.cost.macs,
+            layer.cost.params,
+            share(layer.cost.macs, t.macs),
+            (layer.cost.macs, macs),
+            mem.output_bytes,
+            (mem.output_bytes, out),
+        )
+        for layer, mem in zip(a.layers, memory.layers)
+    )
+    footer = ("total", None, None, None, t.macs, t.params, 1.0, None, None, None)
+    return Table(title(a), LAYER_COLUMNS, rows, footer=footer, optional=LAYERS_OPTIONAL, items="layers")
+
+
+def _group_columns(key: str) -> tuple[Column, ...]:
+    return (Column(key), Column("MACs", COUNT), Column("MACs %", PERCENT), Column("params", COUNT), Column("params %", PERCENT))
+
+
+def _group_rows(groups: dict[str, Cost], t: Cost, labels: dict[str, str]) -> tuple[tuple[Any, ...], ...]:
+    return tuple(
+        (labels.get(name, name), c.macs, share(c.macs, t.macs), c.params, share(c.params, t.params)) for name, c in groups.items()
+    )
+
+
+def summary(a: Analysis) -> list[str]:
+    t, s = a.total, a.standard
+    lines = [
+        (
+            f"total: {t.macs:,} MACs ({human(t.macs)}), {t.params:,} params ({human(t.params)}: "
+            f"{t.weights:,} weights, {t.biases:,} biases, {t.norm_params:,} norm); "
+            f"{t.norm_buffers:,} norm buffers; {t.other_ops:,} other ops"
+        ),
+    ]
+    if a.pairs:
+        lines.append(
+            f"as standard convs (v1 paper, Table 4): {human(s.macs)} MACs ({s.macs / t.macs:.1f}x), "
+            f"{human(s.params)} params ({s.params / t.params:.1f}x); "
+            f"separable pairs cost {a.separable.macs / a.separable_standard.macs:.3f} of standard"
+        )
+    lines.append(memory_line(a))
+    return lines
+
+
+def memory_line(a: Analysis) -> str:
+    m = a.memory
+    line = (
+        f"activation memory ({m.dtype}, {m.bytes_per_element} B/element): peak {m.peak.bytes:,} bytes "
+        f"({human_bytes(m.peak.bytes)}) live at {m.peak.at}"
+    )
+    if a.graph.fused:
+        line += (
+            f"; {m.peak_fused.bytes:,} ({human_bytes(m.peak_fused.bytes)}) at {m.peak_fused.at} with fused bottlenecks "
+            "(v2 paper, Section 5)"
+        )
+    return line + f"; largest tensor {m.largest.shape} ({m.largest.name}) {m.largest.bytes:,} bytes"
+
+
+def document(a: Analysis) -> Document:
+    """`mbcost analyze`: the layers, then the roll-ups by op kind and by block, then the totals."""
+    data = to_dict(a)
+    tables = (
+        _layer_table(a),
+        Table("by op kind (v1 paper, Table 2)", _group_columns("op"), _group_rows(a.by_kind(), a.total, KIND_LABELS), heading="By op kind"),
+        Table("by block", _group_columns("block"), _group_rows(a.by_block(), a.total, {}), heading="By block", items="blocks"),
+    )
+    return Document(
+        "analysis",
+        title(a),
+        tables,
+        notes=tuple((line,) for line in summary(a)),
+        records=_records(a, data["layers"]),
+        data=data,
+        rows_per_line=True,
+    )

@@ -1,0 +1,123 @@
+"""A comparison of A and B as a Document: totals, by op kind and by stage, with B - A and the relative
+change (B - A) / A."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...analysis.compare import METRICS, Comparison, Row, Side, StageRow
+from ..document import (
+    CHANGE,
+    COUNT,
+    EXACT,
+    SCHEMA_VERSION,
+    SIGNED_COUNT,
+    SIGNED_EXACT,
+    Column,
+    Document,
+    Records,
+    Table,
+)
+from .analysis import KIND_LABELS
+
+LABELS = {
+    "macs": "MACs",
+    "params": "params",
+    "peak_memory_bytes": "peak memory (B)",
+    "peak_memory_fused_bytes": "peak memory, fused (B)",
+    "largest_tensor_bytes": "largest tensor (B)",
+}
+
+
+def _side(s: Side) -> dict[str, Any]:
+    g = s.analysis.graph
+    return {"label": s.label, "model": g.model, "file": s.file, "alpha": g.width_multiplier, "resolution": g.resolution}
+
+
+def _relative(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _row_dict(key: str, row: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {key: row.name}
+    if isinstance(row, StageRow):
+        out["size"] = {"a": row.size_a, "b": row.size_b}
+    out["a"] = {m: getattr(row.a, m) for m in METRICS}
+    out["b"] = {m: getattr(row.b, m) for m in METRICS}
+    out["delta"] = {m: row.delta(m) for m in METRICS}
+    out["relative"] = {m: _relative(row.relative(m)) for m in METRICS}
+    return out
+
+
+def to_dict(c: Comparison) -> dict[str, Any]:
+    """The JSON of `mbcost compare --format json` (schema_version 1), documented in the README."""
+    total = _row_dict("name", c.total)
+    del total["name"]
+    total["a"], total["b"] = c.total.a.as_dict(), c.total.b.as_dict()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "a": _side(c.a),
+        "b": _side(c.b),
+        "total": total,
+        "by_op": [_row_dict("op", row) for row in c.by_kind],
+        "by_stage": [_row_dict("stage", row) for row in c.by_stage],
+        "dtype": c.a.analysis.dtype,
+        "memory": {m.name: {"a": m.a, "b": m.b, "delta": m.delta, "relative": _relative(m.relative)} for m in c.memory},
+    }
+
+
+def _records(c: Comparison) -> Records:
+    """One row per (section, name, metric), exact integers."""
+    rows = [
+        (section, row.name, m, getattr(row.a, m), getattr(row.b, m), row.delta(m), _relative(row.relative(m)))
+        for section, group in (("total", (c.total,)), ("op", c.by_kind), ("stage", c.by_stage))
+        for row in group
+        for m in METRICS
+    ]
+    rows += [("memory", c.a.analysis.dtype, m.name, m.a, m.b, m.delta, _relative(m.relative)) for m in c.memory]
+    return Records(("section", "name", "metric", "a", "b", "delta", "relative"), tuple(rows))
+
+
+def _change(value: float | None) -> float | str:
+    return "new" if value is None else value
+
+
+TOTAL_COLUMNS = (Column("", wrap=True), Column("A", EXACT), Column("B", EXACT), Column("B - A", SIGNED_EXACT), Column("change", CHANGE))
+
+
+def _half(metric: str) -> tuple[Column, ...]:
+    return Column(f"{metric} A", COUNT), Column(f"{metric} B", COUNT), Column("B - A", SIGNED_COUNT), Column("change", CHANGE)
+
+
+def _group_columns(key: str) -> tuple[Column, ...]:
+    return (Column(key, wrap=True), *_half("MACs"), *_half("params"))
+
+
+def _cells(row: Row) -> tuple[Any, ...]:
+    out: tuple[Any, ...] = ()
+    for m in METRICS:
+        a, b = getattr(row.a, m), getattr(row.b, m)
+        out += (a, b, row.delta(m), None if a == b == 0 else _change(row.relative(m)))
+    return out
+
+
+# Narrow outputs lose the params half first, then the relative change of MACs.
+GROUP_OPTIONAL = (8, 7, 6, 5, 4)
+
+
+def document(c: Comparison) -> Document:
+    dtype = c.a.analysis.dtype
+    totals = [
+        (LABELS[m], getattr(c.total.a, m), getattr(c.total.b, m), c.total.delta(m), _change(c.total.relative(m))) for m in METRICS
+    ]
+    totals += [(f"{LABELS[m.name]} {dtype}", m.a, m.b, m.delta, _change(m.relative)) for m in c.memory]
+    kinds = tuple(
+        (KIND_LABELS.get(r.name, r.name), *_cells(r)) for r in c.by_kind if not (r.a.macs == r.b.macs == r.a.params == r.b.params == 0)
+    )
+    stages = tuple((r.name, *_cells(r)) for r in c.by_stage)
+    tables = (
+        Table("totals", TOTAL_COLUMNS, tuple(totals), figures=True),
+        Table("by op kind", _group_columns("op"), kinds, optional=GROUP_OPTIONAL, figures=True),
+        Table("by stage (output size)", _group_columns("stage"), stages, optional=GROUP_OPTIONAL, figures=True),
+    )
+    return Document("compare", f"A = {c.a.label}  vs  B = {c.b.label}", tables, records=_records(c), data=to_dict(c))
