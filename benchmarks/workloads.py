@@ -86,7 +86,7 @@ def deep_spec() -> str:
 
 
 def synthetic_spec(blocks: int) -> str:
-    """`blocks` distinct rows, alternating bottleneck and separable, at 32 px (as analyze_bench)."""
+    """`blocks` distinct rows, alternating bottleneck and separable, at 32 px (a stress spec, not a real network)."""
     rows = []
     for i in range(blocks):
         if i % 2:

@@ -6,7 +6,7 @@ MAX_YAML_NODES = 200_000  # after alias expansion: refuses "billion laughs" file
 MAX_NESTING = 50  # mappings inside sequences inside mappings ...
 MAX_REPEAT = 10_000  # copies of one spec row (MobileNetV1's longest run is 5)
 # Primitive nodes in the expanded graph. MobileNetV1/V2 have under 100 and the deepest nets of the
-# family a few hundred; 50,000 admits a 10,000-block stress spec (benchmarks/analyze_bench.py) while the
+# family a few hundred; 50,000 admits a 10,000-block stress spec (benchmarks/workloads.py) while the
 # slowest accepted run stays at seconds (benchmarks/limits_timing.py).
 MAX_LAYERS = 50_000
 MAX_CHANNELS = 100_000  # after width scaling
