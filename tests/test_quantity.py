@@ -117,3 +117,41 @@ def test_budget_errors_name_file_line_column_and_field(budget, field, col, messa
     text = str(error.value)
     assert text.startswith(f"net.yaml:{line}:{col}: {field}: "), text
     assert message in text
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        # A fractional part the unit does not make whole is refused at any length: Decimal's default
+        # context would have rounded this one (29 significant digits) to 1M.
+        ("1.0000000000000000000000001M", "not a whole count"),
+        ("1." + "0" * 5000 + "1M", "more than 30 significant decimals"),
+        ("9" * 5000, "far too large"),
+        ("1" + "_0" * 40, "far too large"),
+        (10**5000, "far too large"),
+        (-(10**5000), "far too large"),
+    ],
+    ids=["29-digits", "5000-decimals", "5000-digits", "underscores", "int-5000-digits", "negative-int-5000-digits"],
+)
+def test_numbers_of_any_size_are_refused_in_one_line(value, message):
+    with pytest.raises(QuantityError, match=message) as caught:
+        parse_quantity(value)
+    assert len(str(caught.value)) < 200 and "\n" not in str(caught.value)
+
+
+def test_trailing_zeros_of_a_long_fraction_keep_a_count_whole():
+    assert parse_quantity("1." + "0" * 5000 + "M") == 10**6
+    assert parse_quantity("0.5" + "0" * 100 + "K") == 500
+
+
+def test_percentages_of_any_size():
+    with pytest.raises(QuantityError, match="far too large"):
+        parse_percent("9" * 5000 + "%")
+    assert parse_percent("0." + "0" * 20 + "1%") == Fraction(1, 10**23)
+
+
+@pytest.mark.parametrize("written, message", [("9" * 5000, "is too long"), ('"' + "9" * 5000 + '"', "far too large")])
+def test_a_budget_of_thousands_of_digits_is_a_located_error(written, message):
+    with pytest.raises(SpecError) as error:
+        parse_spec(tiny_spec(budget="budget:\n  max_macs: " + written + "\n"), "net.yaml", "net")
+    assert "budget.max_macs" in str(error.value) and message in str(error.value)
