@@ -12,25 +12,25 @@ from .errors import SpecError
 
 def write_atomically(path: Path, text: str, field: str = "") -> None:
     """Write `text` to `path` through a temporary file in the same folder, renamed over the target (with
-    the target's permissions). A target that is not a regular file (a device, a pipe, a symlink) is
-    written through instead: renaming over it would replace it. Failures are SpecErrors naming `field`
-    (the option that named the file)."""
-    folder = path.parent if str(path.parent) else Path(".")
+    the target's permissions): the old file stays whole until the new one is. Through a symlink, the
+    file it points to is replaced the same way and the link kept. A target that is not a regular file (a
+    FIFO, a device, a folder) is refused: opening a FIFO would wait for a reader, and renaming over
+    anything else would replace it. Failures are SpecErrors naming `field` (the option that named the file)."""
+    target = Path(os.path.realpath(path))  # the file a symlink (or a chain of them) points to
+    folder = target.parent
     try:
         if not folder.is_dir():
             raise SpecError("the folder to write to does not exist", file=str(path), field=field)
-        if path.is_symlink() or (path.exists() and not path.is_file()):
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            return
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        if target.exists() and not target.is_file():
+            raise SpecError("not a regular file; write to a file path, or leave out --output to print", file=str(path), field=field)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(temp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask())
-            os.replace(temp, path)
+            os.chmod(temp, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask())
+            os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise

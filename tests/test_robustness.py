@@ -3,7 +3,6 @@
 import json
 import os
 import stat
-import threading
 
 import pytest
 
@@ -26,19 +25,34 @@ def test_output_through_a_symlink_keeps_the_link(tmp_path):
     assert json.loads(target.read_text())["total"]["macs"] == 568_740_352
 
 
-def test_output_to_a_pipe_writes_through(tmp_path):
-    # A named pipe stands for any non-regular target (/dev/stdout, a device): renaming over it would
-    # replace it with a file.
-    pipe = tmp_path / "pipe"
-    os.mkfifo(pipe)
-    received = []
-    reader = threading.Thread(target=lambda: received.append(pipe.read_text()))
-    reader.start()
-    result = run("analyze", "mobilenet_v1", "--format", "json", "-o", str(pipe))
-    reader.join(timeout=30)
-    assert result.exit_code == 0
-    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
-    assert json.loads(received[0])["total"]["macs"] == 568_740_352
+def test_output_through_a_symlink_is_atomic(tmp_path):
+    """The file a link points to is replaced by a rename, as a plain path is: a reader holding the old
+    file keeps the old text whole, and the new file is a new inode."""
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target)
+    before = os.stat(target).st_ino
+    with open(target) as held:
+        assert run("analyze", "mobilenet_v1", "--format", "json", "-o", str(link)).exit_code == 0
+        assert held.read() == "old"
+    assert os.stat(target).st_ino != before and link.is_symlink()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_output_through_a_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "new.json")
+    assert run("analyze", "mobilenet_v1", "--format", "json", "-o", str(link)).exit_code == 0
+    assert json.loads((tmp_path / "new.json").read_text())["total"]["macs"] == 568_740_352
+
+
+@pytest.mark.parametrize("make, message", [(os.mkfifo, "not a regular file"), (os.mkdir, "is a directory")], ids=["fifo", "folder"])
+def test_output_to_a_non_regular_file_is_refused_without_waiting(tmp_path, make, message):
+    # A FIFO would wait forever for a reader; renaming over a folder or a device would replace it.
+    target = tmp_path / "target"
+    make(target)
+    one_line_error(run("analyze", "mobilenet_v1", "--format", "json", "-o", str(target)), message)
+    assert stat.S_ISFIFO(os.stat(target).st_mode) or target.is_dir()
 
 
 def test_output_keeps_the_file_mode(tmp_path):
