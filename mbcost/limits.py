@@ -10,6 +10,9 @@ MAX_REPEAT = 10_000  # copies of one spec row (MobileNetV1's longest run is 5)
 # slowest accepted run stays at seconds (benchmarks/limits_timing.py).
 MAX_LAYERS = 50_000
 MAX_CHANNELS = 100_000  # after width scaling
+# `mbcost verify` builds and runs one PyTorch module per layer, some 5 ms each: 5,000 layers (ten times
+# the deepest real member of the family) take about half a minute (benchmarks/verify_bench.py).
+MAX_VERIFY_LAYERS = 5_000
 MAX_RESOLUTION = 16_384  # pixels per side
 MAX_KERNEL = 63
 MAX_STRIDE = 32

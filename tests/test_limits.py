@@ -162,3 +162,16 @@ def test_odd_path_names_are_bad_input(tmp_path):
 def test_merge_keys_are_refused_by_name(tmp_path):
     line, col, message = analyze(tmp_path, BASE + "blocks: [{depthwise: {<<: {kernel: 3}}}]\n")
     assert (line, col) == (3, 23) and "merge keys" in message
+
+
+def test_verify_has_a_layer_limit_of_its_own(tmp_path):
+    """verify runs one PyTorch module per layer: a spec within MAX_LAYERS but past MAX_VERIFY_LAYERS is
+    refused before torch is touched, in one line naming the limit."""
+    path = tmp_path / "deep.yaml"
+    path.write_text(
+        "input: {resolution: 8}\nclasses: 2\nblocks:\n"
+        f"  - depthwise: {{repeat: {limits.MAX_VERIFY_LAYERS + 1}}}\n"
+    )
+    result = CliRunner().invoke(cli, ["verify", str(path)])
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert "MAX_VERIFY_LAYERS" in result.stderr and f"{limits.MAX_VERIFY_LAYERS + 1:,} layers" in result.stderr

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..errors import SpecError
+from ..limits import MAX_VERIFY_LAYERS
 from .options import alpha_option, format_option, output_option, resolution_option, spec_argument
 from .output import Outcome, emit
 
@@ -23,7 +25,14 @@ def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, out
     from ..report.views import verify as view
     from ..spec.builtin import load
 
-    graph = build_graph(load(spec), alpha, resolution)
+    model = load(spec)
+    graph = build_graph(model, alpha, resolution)
+    if len(graph.nodes) > MAX_VERIFY_LAYERS:
+        raise SpecError(
+            f"verify builds one PyTorch module per layer; this graph has {len(graph.nodes):,} layers, more than "
+            f"{MAX_VERIFY_LAYERS:,} (MAX_VERIFY_LAYERS): verify fewer repeats",
+            file=model.file, field="verify",
+        )
     from ..pytorch.verify import verify as run  # TorchMissing without torch: the group says how to install it
 
     result = run(graph)
