@@ -1,5 +1,6 @@
-"""Budgets: upper limits on a model's MACs and params, from the spec's `budget:` section, the command
-line, or a baseline report plus an allowed growth (a ratchet); and the outcome of checking a model."""
+"""Budgets: upper limits on a model's MACs, params, activation memory and weight bytes, from the spec's
+`budget:` section, the command line, or a baseline report plus an allowed growth (a ratchet); and the
+outcome of checking a model."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from ..spec.reader import read_text
 from ..spec.records import Budget, Spec
 from .cost import Analysis
 
-METRICS = ("macs", "params", "memory")
+METRICS = ("macs", "params", "memory", "weight_bytes")
 BASELINE_METRICS = ("macs", "params")  # what a baseline report ratchets
-LABELS = {"macs": "MACs", "params": "params", "memory": "memory bytes"}
+LABELS = {"macs": "MACs", "params": "params", "memory": "memory bytes", "weight_bytes": "weight bytes"}
+OPTIONS = {metric: "--max-" + metric.replace("_", "-") for metric in METRICS}
+GATED_ONLY = ("memory", "weight_bytes")  # costed (and their costliest block named) only when a limit is in force
 
 
 @dataclass(frozen=True)
 class Limit:
-    metric: str  # "macs" or "params"
+    metric: str  # one of METRICS
     limit: int
     source: str  # where it came from, e.g. "budget.max_macs", "--max-params", "baseline base.json +2%"
     line: int  # spec line for annotations: the budget field, else the block costing most
@@ -84,6 +87,8 @@ class Check:
     fused: bool
     outcomes: tuple[Outcome, ...]
     costliest: tuple[Costliest, ...]  # one per metric
+    weight_bytes: int = 0  # stored weights at `dtype`, batch norm folded (counts.py)
+    dtype: str = "fp32"
 
     @property
     def ok(self) -> bool:
@@ -151,6 +156,10 @@ def costliest(spec: Spec, analysis: Analysis, metric: str, fused: bool = False) 
         peak = peak_memory(analysis, fused)
         block = next((layer.node.block for layer in analysis.layers if peak.at in (layer.node.name, layer.node.block)), peak.at)
         amount = peak.bytes
+    elif metric == "weight_bytes":
+        stored = analysis.stored_by_block()
+        block = max(stored, key=lambda name: stored[name].bytes(analysis.dtype))
+        amount = stored[block].bytes(analysis.dtype)
     else:
         groups = analysis.by_block()
         block = max(groups, key=lambda name: getattr(groups[name], metric))
@@ -170,15 +179,16 @@ def gather_limits(
     max_growth: Fraction = Fraction(0),
     max_memory: int | None = None,
     fused: bool = False,
+    max_weight_bytes: int | None = None,
 ) -> tuple[Limit, ...]:
     """The limits that apply: command-line budgets replace the spec's, field by field; a baseline adds a
     growth limit on MACs and params."""
-    given = {"macs": max_macs, "params": max_params, "memory": max_memory}
+    given = {"macs": max_macs, "params": max_params, "memory": max_memory, "weight_bytes": max_weight_bytes}
     limits = []
     for metric in METRICS:
         field = f"max_{metric}"
         if given[metric] is not None:
-            limits.append(Limit(metric, given[metric], f"--max-{metric}", costliest(spec, analysis, metric, fused).line))
+            limits.append(Limit(metric, given[metric], OPTIONS[metric], costliest(spec, analysis, metric, fused).line))
         elif spec.budget is not None and getattr(spec.budget, field) is not None:
             limits.append(Limit(metric, getattr(spec.budget, field), f"budget.{field}", spec.budget.line_of(field)))
     if baseline is not None:
@@ -207,7 +217,8 @@ def gather_limits(
 
 def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool = False) -> Check:
     memory = peak_memory(analysis, fused).bytes if any(limit.metric == "memory" for limit in limits) else 0
-    totals = {"macs": analysis.total.macs, "params": analysis.total.params, "memory": memory}
+    totals = {"macs": analysis.total.macs, "params": analysis.total.params, "memory": memory, "weight_bytes": analysis.weight_bytes}
+    gated = {limit.metric for limit in limits}
     g = analysis.graph
     return Check(
         file=spec.file,
@@ -219,6 +230,8 @@ def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool
         memory=memory,
         fused=fused,
         outcomes=tuple(Outcome(limit, totals[limit.metric]) for limit in limits),
-        costliest=tuple(costliest(spec, analysis, metric, fused) for metric in METRICS if metric != "memory" or memory),
+        costliest=tuple(costliest(spec, analysis, metric, fused) for metric in METRICS if metric not in GATED_ONLY or metric in gated),
+        weight_bytes=analysis.weight_bytes,
+        dtype=analysis.dtype,
     )
 

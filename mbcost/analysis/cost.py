@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..arch.counts import Cost, total
+from ..arch.counts import Cost, Stored, stored, total
 from ..arch.ops import Conv
 from ..graph import Graph, Node, Pair
 from .memory import Memory, bytes_per_element
@@ -18,6 +18,11 @@ from .memory import analyze as analyze_memory
 class LayerCost:
     node: Node
     cost: Cost
+
+    @property
+    def stored(self) -> Stored:
+        """The values this layer stores with batch norm folded (counts.py, "Weight bytes")."""
+        return stored(self.cost)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,26 @@ class Analysis:
     def max_layer_macs(self) -> int:
         """The scale of the per-layer MACs bars."""
         return max(layer.cost.macs for layer in self.layers)
+
+    @cached_property
+    def stored(self) -> Stored:
+        """The whole network's stored weights and biases, batch norm folded."""
+        return sum((layer.stored for layer in self.layers), Stored())
+
+    @property
+    def weight_bytes(self) -> int:
+        """Weight storage at the analysis' dtype (counts.py, "Weight bytes")."""
+        return self.stored.bytes(self.dtype)
+
+    def stored_by_block(self) -> dict[str, Stored]:
+        return self._stored_by_block
+
+    @cached_property
+    def _stored_by_block(self) -> dict[str, Stored]:
+        groups: dict[str, Stored] = {}
+        for layer in self.layers:
+            groups[layer.node.block] = groups.get(layer.node.block, Stored()) + layer.stored
+        return groups
 
     def by_kind(self) -> dict[str, Cost]:
         return self._by_kind

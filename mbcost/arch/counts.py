@@ -15,6 +15,15 @@ params: what `sum(p.numel() for p in module.parameters())` gives for the equival
 `weights` (conv and linear weight tensors), `biases`, `norm_params` (batch norm weight and bias).
 `norm_buffers` (running mean and variance, 2 per channel; Keras' non-trainable params) are reported
 beside params, not in them; `num_batches_tracked` is not counted.
+
+Weight bytes: what the weights take on disk and in flash once deployed, as integer runtimes store them.
+Batch norm is folded into the conv before it (W' = W * gamma / sigma, b' = beta + (b - mu) * gamma /
+sigma), so a conv+BN stores its K*K*(M/groups)*N weights and N biases (one per output channel, whether
+or not the conv had a bias), and no norm params or buffers; a layer without weights keeps its norm's
+scale and shift. Linear and squeeze-and-excitation layers store their weights and biases. fp32 and fp16
+store every value at 4 and 2 bytes; int8 stores weights at 1 byte and biases as int32 (4 bytes), as
+TFLite's integer kernels do. Quantization scales and zero points, file headers and alignment are not
+counted.
 """
 
 from __future__ import annotations
@@ -82,6 +91,37 @@ class Cost:
         out.update(self.__dict__)
         out["other_ops"] = self.other_ops
         return out
+
+
+# Bytes per stored weight and per stored bias at each weight type (see "Weight bytes" above).
+WEIGHT_BYTES: dict[str, tuple[int, int]] = {"fp32": (4, 4), "fp16": (2, 2), "int8": (1, 4)}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The values a layer (or a sum of layers) stores once batch norm is folded into its conv."""
+
+    weights: int = 0
+    biases: int = 0
+
+    def __add__(self, other: Stored) -> Stored:
+        return Stored(self.weights + other.weights, self.biases + other.biases)
+
+    def bytes(self, dtype: str) -> int:
+        weight, bias = WEIGHT_BYTES[dtype]
+        return self.weights * weight + self.biases * bias
+
+    def as_dict(self) -> dict[str, int]:
+        """Bytes at every weight type, keyed `weight_bytes_<dtype>`."""
+        return {f"weight_bytes_{dtype}": self.bytes(dtype) for dtype in WEIGHT_BYTES}
+
+
+def stored(cost: Cost) -> Stored:
+    """The stored values of one layer's cost: batch norm (2 params per channel) folds into one bias per
+    channel of the conv before it, which then needs no bias of its own."""
+    if not cost.weights:
+        return Stored(0, cost.biases + cost.norm_params)
+    return Stored(cost.weights, max(cost.biases, cost.norm_params // 2))
 
 
 COUNT_FIELDS = tuple(f.name for f in fields(Cost))

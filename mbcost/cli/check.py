@@ -28,7 +28,9 @@ from .output import Outcome, emit
 @budget_options
 @click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
 @click.option("--fused/--unfused", default=None, help="Gate memory on the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
-@dtype_option(default=None, help="Activation type for --max-memory  [default: the spec's budget.dtype, else fp32]")
+@click.option("--max-weight-bytes", type=QUANTITY, default=None,
+              help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")
+@dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
 @click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
 @format_option("check")
@@ -41,14 +43,15 @@ def check(
     max_params: int | None,
     max_memory: int | None,
     fused: bool | None,
+    max_weight_bytes: int | None,
     dtype: str | None,
     baseline: Path | None,
     max_growth: Any,
     fmt: str,
     output: Path | None,
 ) -> Outcome:
-    """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params,
-    or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
+    """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params/
+    --max-memory/--max-weight-bytes, or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
     from fractions import Fraction
 
     from ..analysis import budget
@@ -69,11 +72,12 @@ def check(
         fuse = memory_budget.fused
         result = run(build_graph(spec, alpha, resolution), memory_budget.dtype or "fp32")
         limits = budget.gather_limits(
-            spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse
+            spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse,
+            max_weight_bytes=max_weight_bytes,
         )
         if not limits:
             raise SpecError(
-                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --max-memory, --baseline given",
+                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --max-memory, --max-weight-bytes, --baseline given",
                 file=spec.file,
             )
         checks.append(budget.check(spec, result, limits, fuse))

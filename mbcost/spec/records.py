@@ -58,8 +58,11 @@ class Budget:
     max_macs: int | None = spec_field(Quantity(), None, "most multiply-accumulates allowed, e.g. 300M")
     max_params: int | None = spec_field(Quantity(), None, "most parameters allowed, e.g. 3.5M")
     max_memory: int | None = spec_field(Quantity(), None, "most bytes of live activation memory allowed, e.g. 2M")
-    dtype: str | None = spec_field(Choice(lambda: tuple(DTYPE_BYTES), "dtype"), None, "activation type of max_memory")
+    dtype: str | None = spec_field(Choice(lambda: tuple(DTYPE_BYTES), "dtype"), None, "element type of max_memory and max_weight_bytes")
     fused: bool = spec_field(Bool(), False, "gate memory on the fused-bottleneck peak (v2 paper, Section 5)")
+    max_weight_bytes: int | None = spec_field(
+        Quantity(), None, "most bytes of stored weights allowed at `dtype`, batch norm folded, e.g. 4M"
+    )
     line: int = 0
     col: int = 0
     field_lines: tuple[tuple[str, int], ...] = ()  # (field, line) of each limit, for CI annotations

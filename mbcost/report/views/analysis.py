@@ -7,7 +7,7 @@ from typing import Any
 
 from ...analysis.cost import Analysis, LayerCost, PairCost
 from ...analysis.memory import LayerMemory, TensorSize
-from ...arch.counts import COUNT_FIELDS, Cost
+from ...arch.counts import COUNT_FIELDS, WEIGHT_BYTES, Cost, Stored
 from ..document import BAR, BYTES, COUNT, PERCENT, SCHEMA_VERSION, Column, Document, Records, Table
 from ..numbers import human, human_bytes, share
 
@@ -40,6 +40,7 @@ def _layer_dict(layer: LayerCost, total: Cost, memory: LayerMemory) -> dict[str,
     out["output_elements"] = memory.output_elements
     out["output_bytes"] = memory.output_bytes
     out["live_bytes"] = memory.live_bytes
+    out.update(layer.stored.as_dict())
     return out
 
 
@@ -77,13 +78,15 @@ def header(a: Analysis) -> dict[str, Any]:
     }
 
 
-def _group_dict(name_key: str, groups: dict[str, Cost], total: Cost) -> list[dict[str, Any]]:
+def _group_dict(name_key: str, groups: dict[str, Cost], total: Cost, stored: dict[str, Stored] | None = None) -> list[dict[str, Any]]:
     rows = []
     for name, cost in groups.items():
         row: dict[str, Any] = {name_key: name}
         row.update(cost.as_dict())
         row["macs_share"] = round(share(cost.macs, total.macs), 6)
         row["params_share"] = round(share(cost.params, total.params), 6)
+        if stored is not None:
+            row.update(stored[name].as_dict())
         rows.append(row)
     return rows
 
@@ -108,13 +111,14 @@ def to_dict(a: Analysis) -> dict[str, Any]:
     totals["standard_macs"] = a.standard.macs
     totals["standard_params"] = a.standard.params
     totals.update(memory_totals(a))
+    totals.update(a.stored.as_dict())
     return {
         **header(a),
         "total": totals,
         "layers": [_layer_dict(layer, t, mem) for layer, mem in zip(a.layers, m.layers)],
         "separable": [_pair_dict(p) for p in a.pairs],
         "by_op": _group_dict("op", a.by_kind(), t),
-        "by_block": _group_dict("block", a.by_block(), t),
+        "by_block": _group_dict("block", a.by_block(), t, a.stored_by_block()),
         "memory": {
             "bytes_per_element": m.bytes_per_element,
             "peak_at": m.peak.at,
@@ -127,7 +131,7 @@ def to_dict(a: Analysis) -> dict[str, Any]:
 
 CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "stride", "groups", "macs", "params") + tuple(
     f for f in COUNT_FIELDS if f != "macs"
-) + ("other_ops", "output_elements", "output_bytes", "live_bytes")
+) + ("other_ops", "output_elements", "output_bytes", "live_bytes") + tuple(f"weight_bytes_{d}" for d in WEIGHT_BYTES)
 
 
 def _records(a: Analysis, layers: list[dict[str, Any]]) -> Records:
@@ -159,6 +163,7 @@ LAYER_COLUMNS = (
     Column("k/s/g"),
     Column("MACs", COUNT),
     Column("params", COUNT),
+    Column("weights", BYTES),  # stored at the analysis' dtype, batch norm folded (counts.py)
     Column("MACs %", PERCENT),
     Column("MACs bar", BAR),
     Column("output", BYTES),
@@ -166,7 +171,7 @@ LAYER_COLUMNS = (
 )
 # A narrow terminal loses the bars first, then the attributes, sizes, shapes and op names.
 LAYERS_OPTIONAL = tuple(next(i for i, c in enumerate(LAYER_COLUMNS) if c.header == h) for h in (
-    "mem bar", "MACs bar", "k/s/g", "output", "input -> output", "op"
+    "mem bar", "MACs bar", "k/s/g", "weights", "output", "input -> output", "op"
 ))
 
 
@@ -181,6 +186,7 @@ def _layer_table(a: Analysis) -> Table:
             _attrs(layer),
             layer.cost.macs,
             layer.cost.params,
+            layer.stored.bytes(a.dtype),
             share(layer.cost.macs, t.macs),
             (layer.cost.macs, macs),
             mem.output_bytes,
@@ -188,7 +194,7 @@ def _layer_table(a: Analysis) -> Table:
         )
         for layer, mem in zip(a.layers, memory.layers)
     )
-    footer = ("total", None, None, None, t.macs, t.params, 1.0, None, None, None)
+    footer = ("total", None, None, None, t.macs, t.params, a.weight_bytes, 1.0, None, None, None)
     return Table(title(a), LAYER_COLUMNS, rows, footer=footer, optional=LAYERS_OPTIONAL, items="layers")
 
 
@@ -200,6 +206,14 @@ def _group_rows(groups: dict[str, Cost], t: Cost, labels: dict[str, str]) -> tup
     return tuple(
         (labels.get(name, name), c.macs, share(c.macs, t.macs), c.params, share(c.params, t.params)) for name, c in groups.items()
     )
+
+
+def _block_table(a: Analysis) -> Table:
+    """By block, with the weight bytes each block stores at the analysis' dtype."""
+    stored = a.stored_by_block()
+    rows = tuple(row + (stored[name].bytes(a.dtype),) for name, row in zip(a.by_block(), _group_rows(a.by_block(), a.total, {})))
+    columns = _group_columns("block") + (Column(f"weights {a.dtype}", BYTES),)
+    return Table("by block", columns, rows, heading="By block", items="blocks")
 
 
 def summary(a: Analysis) -> list[str]:
@@ -218,7 +232,16 @@ def summary(a: Analysis) -> list[str]:
             f"separable pairs cost {a.separable.macs / a.separable_standard.macs:.3f} of standard"
         )
     lines.append(memory_line(a))
+    lines.append(weights_line(a))
     return lines
+
+
+def weights_line(a: Analysis) -> str:
+    s = a.stored
+    sizes = ", ".join(f"{dtype} {s.bytes(dtype):,} bytes ({human_bytes(s.bytes(dtype))})" for dtype in WEIGHT_BYTES)
+    return (
+        f"weight storage (batch norm folded: {s.weights:,} weights, {s.biases:,} biases; int8 keeps int32 biases): {sizes}"
+    )
 
 
 def memory_line(a: Analysis) -> str:
@@ -241,7 +264,7 @@ def document(a: Analysis) -> Document:
     tables = (
         _layer_table(a),
         Table("by op kind (v1 paper, Table 2)", _group_columns("op"), _group_rows(a.by_kind(), a.total, KIND_LABELS), heading="By op kind"),
-        Table("by block", _group_columns("block"), _group_rows(a.by_block(), a.total, {}), heading="By block", items="blocks"),
+        _block_table(a),
     )
     return Document(
         "analysis",

@@ -38,6 +38,8 @@ def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:
                 "macs": c.macs,
                 "params": c.params,
                 "memory_bytes": c.memory,
+                "weight_bytes": c.weight_bytes,
+                "dtype": c.dtype,
                 "fused": c.fused,
                 "ok": c.ok,
                 "limits": [
@@ -97,9 +99,14 @@ def _finding(c: Check, o: Outcome) -> Finding:
     return Finding(c.file, o.limit.line, f"mbcost: {LABELS[o.limit.metric]} over budget", message)
 
 
+def _label(c: Check, metric: str) -> str:
+    """Weight bytes depend on the element type, so their row names it."""
+    return f"{LABELS[metric]} {c.dtype}" if metric == "weight_bytes" else LABELS[metric]
+
+
 def document(checks: tuple[Check, ...]) -> Document:
     rows = tuple(
-        (c.model, c.width_multiplier, c.resolution, LABELS[o.limit.metric], o.actual, o.limit.limit, o.used, o.limit.source, o.ok)
+        (c.model, c.width_multiplier, c.resolution, _label(c, o.limit.metric), o.actual, o.limit.limit, o.used, o.limit.source, o.ok)
         for c in checks
         for o in c.outcomes
     )
