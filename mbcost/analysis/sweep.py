@@ -1,23 +1,27 @@
 """Sweep: MACs and params over a grid of width multipliers (alpha) x input resolutions, as the v1 paper's
-Tables 6-7; with budgets, which points fit and the largest that fits.
+Tables 6-7; with budgets, which points fit every limit (MACs, params, activation memory, weight bytes:
+the limits `mbcost check` applies) and the largest that fits.
 
 The spec is read once and expanded once per width multiplier (`graph.expand`: the width decides the ops);
-each resolution then only infers shapes and costs those ops (`_Totals`).
+each resolution then only infers shapes and costs those ops (`_Totals`). Activation memory needs the
+whole graph, so it is inferred (`graph.infer_shapes` + `memory.peak`) only when a memory limit is in force.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import cached_property
 
-from ..arch.counts import Shape
+from ..arch.counts import Shape, Stored, stored
 from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, Net, expand, infer_shapes
 from ..limits import MAX_RESOLUTION
 from ..spec.records import Spec
+from .memory import bytes_per_element, peak
 
 MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
 
@@ -29,6 +33,8 @@ class Point:
     macs: int
     params: int
     fits: bool | None  # None: no budget given
+    memory: int | None = None  # peak live activation bytes at the sweep's dtype; None: no memory limit
+    weight_bytes: int | None = None  # stored weights at the sweep's dtype; None: no weight-bytes limit
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,14 @@ class Sweep:
     points: tuple[Point, ...]  # alpha-major, in the order the values were given
     max_macs: int | None
     max_params: int | None
+    max_memory: int | None = None
+    max_weight_bytes: int | None = None
+    dtype: str = "fp32"  # element type of memory and weight bytes
+    fused: bool = False  # memory is the fused-bottleneck peak (v2 paper, Section 5)
+
+    @property
+    def budgeted(self) -> bool:
+        return any(limit is not None for limit in (self.max_macs, self.max_params, self.max_memory, self.max_weight_bytes))
 
     @cached_property
     def best(self) -> Point | None:
@@ -125,24 +139,41 @@ class _Totals:
         return macs, params
 
 
+def _stored(net: Net, resolution: int) -> Stored:
+    """The stored weights and biases (batch norm folded) of `net`: the width decides them, not the resolution."""
+    return sum((stored(node.op.cost(node.input_shapes, node.output_shape)) for node in infer_shapes(net, resolution).nodes), Stored())
+
+
 def sweep(
     spec: Spec,
     widths: tuple[float, ...],
     resolutions: tuple[int, ...],
     max_macs: int | None = None,
     max_params: int | None = None,
+    max_memory: int | None = None,
+    max_weight_bytes: int | None = None,
+    dtype: str = "fp32",
+    fused: bool = False,
 ) -> Sweep:
+    """Cost every (width, resolution) point; with limits, a point fits when it meets every one of them.
+    `dtype` is the element type of memory and weight bytes, `fused` picks the fused-bottleneck peak."""
     if len(widths) * len(resolutions) > MAX_POINTS:
         raise SpecError(f"the grid has {len(widths) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
-    budgeted = max_macs is not None or max_params is not None
+    bytes_per_element(dtype)  # an unknown dtype fails before any work
+    result = Sweep(spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused)
     points = []
     for width in widths:
         net = expand(spec, width)  # the width decides the ops; each resolution only re-infers shapes
         at = _Totals(net)
+        weight_bytes = _stored(net, resolutions[0]).bytes(dtype) if max_weight_bytes is not None else None
         for resolution in resolutions:
             macs, params = at.resolution(resolution)
+            memory = peak(infer_shapes(net, resolution), dtype, fused) if max_memory is not None else None
             fits = None
-            if budgeted:
-                fits = (max_macs is None or macs <= max_macs) and (max_params is None or params <= max_params)
-            points.append(Point(width, resolution, macs, params, fits))
-    return Sweep(spec.model, tuple(points), max_macs, max_params)
+            if result.budgeted:
+                fits = all(
+                    limit is None or actual <= limit
+                    for actual, limit in ((macs, max_macs), (params, max_params), (memory, max_memory), (weight_bytes, max_weight_bytes))
+                )
+            points.append(Point(width, resolution, macs, params, fits, memory, weight_bytes))
+    return dataclasses.replace(result, points=tuple(points))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import GridValues, budget_options, format_option, output_option, spec_argument
+from .options import QUANTITY, GridValues, budget_options, dtype_option, format_option, output_option, spec_argument
 from .output import Outcome, emit
 
 
@@ -17,11 +17,29 @@ from .output import Outcome, emit
 @click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
               help="Input sizes: 224,192,160,128 or a range 96:224:32; default: the spec's.")
 @budget_options
+@click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
+@click.option("--max-weight-bytes", type=QUANTITY, default=None,
+              help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")
+@click.option("--fused/--unfused", default=None, help="Judge memory by the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
+@dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
 @format_option("sweep")
 @output_option
-def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: int | None, max_params: int | None, fmt: str, output: Path | None) -> Outcome:
+def sweep(
+    spec: str,
+    alphas: tuple | None,
+    resolutions: tuple | None,
+    max_macs: int | None,
+    max_params: int | None,
+    max_memory: int | None,
+    max_weight_bytes: int | None,
+    fused: bool | None,
+    dtype: str | None,
+    fmt: str,
+    output: Path | None,
+) -> Outcome:
     """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
-    with budgets (options or the spec's `budget:`), which points fit and the largest that fits."""
+    with budgets (options or the spec's `budget:`), which points meet every limit `mbcost check` applies
+    (MACs, params, activation memory, weight bytes) and the largest that does."""
     from ..analysis.budget import effective
     from ..analysis.sweep import sweep as run
     from ..report.views import sweep as view
@@ -30,6 +48,9 @@ def sweep(spec: str, alphas: tuple | None, resolutions: tuple | None, max_macs: 
     model = load(spec)
     alpha_values = alphas or (model.width_multiplier,)
     size_values = resolutions or (model.input.resolution,)
-    limits = effective(model, max_macs=max_macs, max_params=max_params)
-    emit(view.document(run(model, alpha_values, size_values, limits.max_macs, limits.max_params)), fmt, output)
+    limits = effective(model, max_macs=max_macs, max_params=max_params, max_memory=max_memory,
+                       max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype)
+    result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
+                 limits.max_weight_bytes, limits.dtype or "fp32", limits.fused)
+    emit(view.document(result), fmt, output)
     return Outcome.OK

@@ -213,7 +213,7 @@ def _block_table(a: Analysis) -> Table:
     stored = a.stored_by_block()
     rows = tuple(row + (stored[name].bytes(a.dtype),) for name, row in zip(a.by_block(), _group_rows(a.by_block(), a.total, {})))
     columns = _group_columns("block") + (Column(f"weights {a.dtype}", BYTES),)
-    return Table("by block", columns, rows, heading="By block", items="blocks")
+    return Table("by block", columns, rows, heading="By block", items="blocks", optional=(5,))  # narrow: weights go first
 
 
 def summary(a: Analysis) -> list[str]:

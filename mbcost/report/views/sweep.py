@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.sweep import Point, Sweep
-from ..document import EXACT, INTEGER, MILLIONS, SCHEMA_VERSION, Column, Document, Records, Table
-from ..numbers import human
+from ..document import BYTES, EXACT, INTEGER, MILLIONS, SCHEMA_VERSION, Column, Document, Records, Table
+from ..numbers import human, human_bytes
 
 
 def alpha_label(alpha: float) -> str:
@@ -24,8 +24,15 @@ def to_dict(s: Sweep) -> dict[str, Any]:
         "model": s.model,
         "max_macs": s.max_macs,
         "max_params": s.max_params,
+        "max_memory": s.max_memory,
+        "max_weight_bytes": s.max_weight_bytes,
+        "dtype": s.dtype,
+        "fused": s.fused,
         "rows": [
-            {"alpha": p.width_multiplier, "resolution": p.resolution, "macs": p.macs, "params": p.params, "fits": p.fits, "best": p is best}
+            {
+                "alpha": p.width_multiplier, "resolution": p.resolution, "macs": p.macs, "params": p.params,
+                "memory_bytes": p.memory, "weight_bytes": p.weight_bytes, "fits": p.fits, "best": p is best,
+            }
             for p in s.points
         ],
         "best": None if best is None else {"alpha": best.width_multiplier, "resolution": best.resolution, "macs": best.macs, "params": best.params},
@@ -38,6 +45,11 @@ def _budget_line(s: Sweep) -> str:
         parts.append(f"MACs <= {s.max_macs:,} ({human(s.max_macs)})")
     if s.max_params is not None:
         parts.append(f"params <= {s.max_params:,} ({human(s.max_params)})")
+    if s.max_memory is not None:
+        peak = "fused peak" if s.fused else "peak"
+        parts.append(f"{peak} memory {s.dtype} <= {s.max_memory:,} bytes ({human_bytes(s.max_memory)})")
+    if s.max_weight_bytes is not None:
+        parts.append(f"weights {s.dtype} <= {s.max_weight_bytes:,} bytes ({human_bytes(s.max_weight_bytes)})")
     if not parts:
         return ""
     best = s.best
@@ -70,9 +82,20 @@ COLUMNS = (
 OPTIONAL = (6, 5, 0)  # narrow outputs lose the exact counts first, then the model label
 
 
+def _judged(s: Sweep) -> tuple[tuple[Column, str, str], ...]:
+    """The columns beyond MACs and params that a limit judges by: (column, record name, Point field)."""
+    out = []
+    if s.max_memory is not None:
+        out.append((Column(f"{'fused ' if s.fused else ''}memory {s.dtype}", BYTES), "memory_bytes", "memory"))
+    if s.max_weight_bytes is not None:
+        out.append((Column(f"weights {s.dtype}", BYTES), "weight_bytes", "weight_bytes"))
+    return tuple(out)
+
+
 def document(s: Sweep) -> Document:
     best = s.best
-    budgeted = s.max_macs is not None or s.max_params is not None
+    budgeted = s.budgeted
+    judged = _judged(s)
     rows = []
     for p in s.points:
         row = (
@@ -84,20 +107,24 @@ def document(s: Sweep) -> Document:
             p.macs,
             p.params,
         )
+        row += tuple(getattr(p, field) for _, _, field in judged)
         rows.append(row + ((_mark(p, best),) if budgeted else ()))
     emphasis = tuple("best" if p is best else ("muted" if p.fits is False else None) for p in s.points)
     text = f"{s.model}: width multiplier x resolution"
     table = Table(
-        text, COLUMNS + ((Column("fits"),) if budgeted else ()), tuple(rows),
+        text, COLUMNS + tuple(column for column, _, _ in judged) + ((Column("fits"),) if budgeted else ()), tuple(rows),
         optional=OPTIONAL, items="points", emphasis=emphasis, figures=True,
     )
     budget = _budget_line(s)
-    records = tuple((p.width_multiplier, p.resolution, p.macs, p.params, p.fits, p is best) for p in s.points)
+    records = tuple(
+        (p.width_multiplier, p.resolution, p.macs, p.params, *(getattr(p, field) for _, _, field in judged), p.fits, p is best)
+        for p in s.points
+    )
     return Document(
         "sweep",
         text,
         (table,),
         notes=((budget,),) if budget else (),
-        records=Records(("alpha", "resolution", "macs", "params", "fits", "best"), records),
+        records=Records(("alpha", "resolution", "macs", "params", *(name for _, name, _ in judged), "fits", "best"), records),
         data=to_dict(s),
     )
