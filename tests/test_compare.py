@@ -60,10 +60,11 @@ def test_by_op_kind_of_v1_matches_the_closed_form():
 
 def test_stages_align_by_resolution():
     data = compare_json("mobilenet_v1", "mobilenet_v2")
-    assert [row["stage"] for row in data["by_stage"]] == ["112", "56", "28", "14", "7", "1"]
-    expected = by(v1_layers(), 1)
+    assert [row["stage"] for row in data["by_stage"]] == ["112", "56", "28", "14", "7", "pooled"]
+    expected = by(v1_layers(), 1)  # by output size: the classifier's is 1
     for row in data["by_stage"]:
-        assert [row["a"]["macs"], row["a"]["params"]] == expected[int(row["stage"])], row["stage"]
+        size = 1 if row["stage"] == "pooled" else int(row["stage"])
+        assert [row["a"]["macs"], row["a"]["params"]] == expected[size], row["stage"]
     for side in ("a", "b"):
         assert sum(r[side]["macs"] for r in data["by_stage"]) == data["total"][side]["macs"]
 
@@ -71,7 +72,7 @@ def test_stages_align_by_resolution():
 def test_one_spec_at_two_resolutions_aligns_stage_by_stage():
     data = compare_json("mobilenet_v1@1,160", "mobilenet_v1")
     assert (data["a"]["label"], data["b"]["label"]) == ("mobilenet_v1@1,160", "mobilenet_v1@1,224")
-    assert [row["stage"] for row in data["by_stage"]] == ["80 | 112", "40 | 56", "20 | 28", "10 | 14", "5 | 7", "1"]
+    assert [row["stage"] for row in data["by_stage"]] == ["80 | 112", "40 | 56", "20 | 28", "10 | 14", "5 | 7", "pooled"]
     at_160, at_224 = by(v1_layers(1.0, 160), 1), by(v1_layers(1.0, 224), 1)
     for row, small, large in zip(data["by_stage"], (80, 40, 20, 10, 5, 1), (112, 56, 28, 14, 7, 1)):
         assert row["size"] == {"a": small, "b": large}
@@ -168,3 +169,71 @@ def test_output_file(tmp_path):
     out = tmp_path / "cmp.json"
     assert run("compare", "mobilenet_v1", "mobilenet_v2", "--format", "json", "--output", out).exit_code == 0
     assert json.loads(out.read_text())["b"]["model"] == "mobilenet_v2"
+
+
+# ----------------------------------------------------------------------------------------------------
+# Alignment: the pooled classifier stage pairs with the other side's, a stage one side lacks stands
+# against nothing; and more than two specs, each against the first.
+
+V2_CLASSIFIER = (1280 * 1000, 1280 * 1000 + 1000)  # the 1280 -> 1000 linear layer with bias: MACs, params
+
+
+def test_classifier_pairs_with_the_classifier_at_32_px():
+    # At 32 px the last conv stage of MobileNetV2 is 1x1, like the pooled stage; before, the classifier
+    # was booked into the row of the other side's 7x7 stage.
+    data = compare_json("mobilenet_v2@1,32", "mobilenet_v2")
+    stages = data["by_stage"]
+    assert [row["stage"] for row in stages] == ["16 | 112", "8 | 56", "4 | 28", "2 | 14", "1 | 7", "pooled"]
+    pooled = stages[-1]
+    for side in ("a", "b"):
+        assert (pooled[side]["macs"], pooled[side]["params"]) == V2_CLASSIFIER
+    # one width: every stage has the same params on both sides
+    assert all(row["a"]["params"] == row["b"]["params"] for row in stages)
+    assert all(row["size"]["a"] is not None and row["size"]["b"] is not None for row in stages)
+
+
+def test_a_stage_without_counterpart_is_shown_as_such(write_spec):
+    from .closed_form import tiny_spec
+
+    c = 16
+    short = write_spec(tiny_spec(c), "short")
+    deeper = tiny_spec(c).replace("blocks:\n", "blocks:\n  - separable: {stride: 2, channels: 16}\n", 1)
+    deeper = deeper.replace(f"  - separable: {{stride: 2, channels: {c}}}\npool", "  - separable: {stride: 2, channels: 32}\npool")
+    deep = write_spec(deeper, "deep")
+    data = compare_json(short, deep)
+    stages = {row["stage"]: row for row in data["by_stage"]}
+    assert list(stages) == ["16", "8", "- | 4", "pooled"]
+    extra = stages["- | 4"]
+    assert extra["size"] == {"a": None, "b": 4}
+    assert (extra["a"]["macs"], extra["a"]["params"]) == (0, 0)
+    # separable s2 at 8 -> 4 px, 16 -> 32 channels: depthwise 3*3*16 per output pixel, pointwise 16*32
+    assert extra["b"]["macs"] == (3 * 3 * 16 + 16 * 32) * 4 * 4
+    assert extra["b"]["params"] == (3 * 3 * 16 + 2 * 16) + (16 * 32 + 2 * 32)
+    assert (stages["pooled"]["a"]["macs"], stages["pooled"]["b"]["macs"]) == (16 * 10, 32 * 10)
+
+
+def test_three_specs_each_against_the_first():
+    result = run("compare", "mobilenet_v1", "mobilenet_v2", "mobilenet_v1@0.5", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    v1_macs, v1_params = v1_totals()
+    half_macs, half_params = v1_totals(0.5)
+    assert data["a"]["label"] == "mobilenet_v1@1,224"
+    assert [v["b"]["label"] for v in data["variants"]] == ["mobilenet_v2@1,224", "mobilenet_v1@0.5,224"]
+    assert all(v["a"] == data["a"] for v in data["variants"])
+    (v2, half) = (v["total"] for v in data["variants"])
+    assert (v2["a"]["macs"], v2["b"]["macs"], v2["delta"]["macs"]) == (v1_macs, V2_MACS, V2_MACS - v1_macs)
+    assert (half["b"]["macs"], half["b"]["params"]) == (half_macs, half_params)
+    assert half["delta"]["params"] == half_params - v1_params
+    table = run("compare", "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "--format", "markdown").stdout
+    assert "by stage (output size): B = mobilenet_v2" in table and "by stage (output size): B = mobilenet_v3_large" in table
+
+
+def test_two_specs_keep_the_two_sided_report():
+    assert "variants" not in compare_json("mobilenet_v1", "mobilenet_v2")
+
+
+@pytest.mark.parametrize("args", [["mobilenet_v1"], []])
+def test_fewer_than_two_specs(args):
+    result = run("compare", *args)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "at least two specs" in result.stderr

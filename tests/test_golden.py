@@ -43,6 +43,7 @@ def _cases() -> dict[str, list[str]]:
         "v2-032-v2": ["mobilenet_v2@1,32", "mobilenet_v2"],
         "v3l-v3s-a075": ["mobilenet_v3_large", "mobilenet_v3_small", "--alpha", "0.75", "--dtype", "fp16"],
         "v2a05-v2r160": ["mobilenet_v2@0.5", "mobilenet_v2@1.0,160"],
+        "v1-v2-v3l": ["mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large"],  # each against the first
     }
     for label, args in pairs.items():
         for fmt in FORMATS:

@@ -1,6 +1,8 @@
 """Comparison: two analyses side by side (two specs, or one spec at two settings), totals and roll-ups
 aligned by op kind and by stage. A stage is the run of nodes at one spatial size (112, 56, 28, 14, 7 at
-224 px, and 1 after global pooling); stages align by how many times the input has been downsampled."""
+224 px); stages align by how many times the input has been downsampled, and the pooled stage (global
+pooling and what follows it: the classifier) always aligns with the other side's pooled stage, whatever
+the sizes (at 32 px the last conv stage is 1x1 too). A stage one side lacks is shown against nothing."""
 
 from __future__ import annotations
 
@@ -115,16 +117,40 @@ def memory_rows(a: Analysis, b: Analysis) -> tuple[Amount, ...]:
     )
 
 
-def stages(analysis: Analysis) -> dict[int, tuple[int, Cost]]:
-    """Stage index (times downsampled) -> (spatial size, summed cost). A node is in its first input's
-    stage, one further when its output is smaller than that input."""
-    level = {INPUT: 0}
-    groups: dict[int, tuple[int, list[Cost]]] = {}
+POOLED = "pooled"  # the stage key of global pooling and everything after it
+
+
+def stages(analysis: Analysis) -> dict[int | str, tuple[int, Cost]]:
+    """Stage key -> (spatial size, summed cost), the conv stages in order, then the pooled one. A node is in
+    its first input's stage, one further (times downsampled) when its output is smaller than that input;
+    a global pooling and every node after it are in the pooled stage."""
+    level: dict[str, int | str] = {INPUT: 0}
+    groups: dict[int | str, tuple[int, list[Cost]]] = {}
     for layer in analysis.layers:
         node = layer.node
-        level[node.name] = level[node.inputs[0]] + (1 if node.output_shape.height < node.input_shape.height else 0)
-        groups.setdefault(level[node.name], (node.output_shape.height, []))[1].append(layer.cost)
-    return {k: (size, total(costs)) for k, (size, costs) in sorted(groups.items())}
+        before = level[node.inputs[0]]
+        if before == POOLED or node.op.kind == "pool":
+            key: int | str = POOLED
+        else:
+            key = before + (1 if node.output_shape.height < node.input_shape.height else 0)
+        level[node.name] = key
+        groups.setdefault(key, (node.output_shape.height, []))[1].append(layer.cost)
+    order = sorted(k for k in groups if k != POOLED) + [k for k in groups if k == POOLED]
+    return {k: (groups[k][0], total(groups[k][1])) for k in order}
+
+
+def _stage_keys(a: dict, b: dict) -> list:
+    keys = set(a) | set(b)
+    return sorted(k for k in keys if k != POOLED) + ([POOLED] if POOLED in keys else [])
+
+
+def stage_name(key: int | str, size_a: int | None, size_b: int | None) -> str:
+    """`112`; `80 | 112` (one stage at two input sizes); `7 | -` (no counterpart on B); `pooled`."""
+    if key == POOLED:
+        return POOLED
+    if size_a == size_b:
+        return str(size_a)
+    return f"{'-' if size_a is None else size_a} | {'-' if size_b is None else size_b}"
 
 
 def _union(first, second) -> list:
@@ -136,41 +162,52 @@ def compare(a: Side, b: Side) -> Comparison:
     by_kind = tuple(Row(k, kinds_a.get(k, Cost()), kinds_b.get(k, Cost())) for k in _union(kinds_a, kinds_b))
     stages_a, stages_b = stages(a.analysis), stages(b.analysis)
     by_stage = []
-    for k in sorted(set(stages_a) | set(stages_b)):
+    for k in _stage_keys(stages_a, stages_b):
         size_a, cost_a = stages_a.get(k, (None, Cost()))
         size_b, cost_b = stages_b.get(k, (None, Cost()))
-        if size_a is None or size_b is None or size_a == size_b:
-            name = str(size_b if size_a is None else size_a)
-        else:
-            name = f"{size_a} | {size_b}"  # one stage at two input resolutions
-        by_stage.append(StageRow(name, cost_a, cost_b, size_a, size_b))
+        by_stage.append(StageRow(stage_name(k, size_a, size_b), cost_a, cost_b, size_a, size_b))
     total_row = Row("total", a.analysis.total, b.analysis.total)
     return Comparison(a, b, total_row, by_kind, tuple(by_stage), memory_rows(a.analysis, b.analysis))
 
 
-def labels(a: tuple[str, str, float, int], b: tuple[str, str, float, int]) -> tuple[str, str]:
-    """Labels of two sides from (model, file, alpha, resolution): the model names, with the settings
-    when both are one model, and the files when even that does not tell them apart."""
-    (model_a, file_a, alpha_a, res_a), (model_b, file_b, alpha_b, res_b) = a, b
-    if model_a != model_b:
-        return model_a, model_b
-    label_a, label_b = f"{model_a}@{alpha_a:g},{res_a}", f"{model_b}@{alpha_b:g},{res_b}"
-    if label_a == label_b and file_a != file_b:
-        return f"{file_a}@{alpha_a:g},{res_a}", f"{file_b}@{alpha_b:g},{res_b}"
-    return label_a, label_b
+def labels(*keys: tuple[str, str, float, int]) -> tuple[str, ...]:
+    """Labels of the sides from (model, file, alpha, resolution): the model names when they differ, with
+    the settings when some are one model, and the files when even that does not tell them apart."""
+    models = [model for model, _, _, _ in keys]
+    if len(set(models)) == len(models):
+        return tuple(models)
+    with_settings = [f"{model}@{alpha:g},{res}" for model, _, alpha, res in keys]
+    files = [file for _, file, _, _ in keys]
+    if len(set(with_settings)) < len(with_settings) and len(set(files)) > 1:
+        return tuple(f"{file}@{alpha:g},{res}" for _, file, alpha, res in keys)
+    return tuple(with_settings)
+
+
+def _sides(targets: tuple[Target, ...], width_multiplier: float | None, resolution: int | None, dtype: str) -> list[Side]:
+    """Load, expand and cost every target; a target's own settings win over `width_multiplier` and `resolution`."""
+    results = []
+    for target in targets:
+        spec = load(target.spec)
+        width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
+        size = target.resolution if target.resolution is not None else resolution
+        results.append((spec, analyze(build_graph(spec, width, size), dtype)))
+    names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results))
+    return [Side(name, spec.file, result) for name, (spec, result) in zip(names, results)]
 
 
 def compare_targets(
     a: Target, b: Target, width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
 ) -> Comparison:
-    """Load, expand and cost both targets; a target's own settings win over `width_multiplier` and `resolution`."""
-    results = []
-    for target in (a, b):
-        spec = load(target.spec)
-        width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
-        size = target.resolution if target.resolution is not None else resolution
-        results.append((spec, analyze(build_graph(spec, width, size), dtype)))
-    keys = [(spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results]
-    label_a, label_b = labels(keys[0], keys[1])
-    (spec_a, result_a), (spec_b, result_b) = results
-    return compare(Side(label_a, spec_a.file, result_a), Side(label_b, spec_b.file, result_b))
+    """A against B; a target's own settings win over `width_multiplier` and `resolution`."""
+    side_a, side_b = _sides((a, b), width_multiplier, resolution, dtype)
+    return compare(side_a, side_b)
+
+
+def compare_all(
+    targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+) -> tuple[Comparison, ...]:
+    """Every target after the first against the first (a leaderboard of variants of one baseline)."""
+    if len(targets) < 2:
+        raise SpecError("needs at least two specs to compare, e.g. `mbcost compare mobilenet_v1 mobilenet_v2`", field="compare")
+    first, *rest = _sides(targets, width_multiplier, resolution, dtype)
+    return tuple(compare(first, side) for side in rest)

@@ -1,4 +1,4 @@
-"""`mbcost compare A B`: two networks side by side."""
+"""`mbcost compare A B [C...]`: two networks side by side, or several, each against the first."""
 
 from __future__ import annotations
 
@@ -11,19 +11,20 @@ from .output import Outcome, emit
 
 
 @click.command()
-@click.argument("a", metavar="A")
-@click.argument("b", metavar="B")
+@click.argument("specs", metavar="A B [C...]", nargs=-1)
 @alpha_option
 @resolution_option
 @dtype_option
 @format_option("compare")
 @output_option
-def compare(a: str, b: str, alpha: float | None, resolution: int | None, dtype: str, fmt: str, output: Path | None) -> Outcome:
+def compare(specs: tuple[str, ...], alpha: float | None, resolution: int | None, dtype: str, fmt: str, output: Path | None) -> Outcome:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
-    --alpha and --resolution apply to a side without its own settings."""
-    from ..analysis.compare import compare_targets, parse_target
+    --alpha and --resolution apply to a side without its own settings. With more than two, each
+    against the first (A): a leaderboard of variants."""
+    from ..analysis.compare import compare_all, parse_target
     from ..report.views import compare as view
 
-    emit(view.document(compare_targets(parse_target(a), parse_target(b), alpha, resolution, dtype)), fmt, output)
+    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype)
+    emit(view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons), fmt, output)
     return Outcome.OK

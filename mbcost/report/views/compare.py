@@ -121,3 +121,45 @@ def document(c: Comparison) -> Document:
         Table("by stage (output size)", _group_columns("stage"), stages, optional=GROUP_OPTIONAL, figures=True),
     )
     return Document("compare", f"A = {c.a.label}  vs  B = {c.b.label}", tables, records=_records(c), data=to_dict(c))
+
+
+LEADERBOARD_COLUMNS = (
+    Column("spec", wrap=True),
+    Column("MACs", COUNT),
+    Column("MACs vs A", SIGNED_COUNT),
+    Column("change", CHANGE),
+    Column("params", COUNT),
+    Column("params vs A", SIGNED_COUNT),
+    Column("change", CHANGE),
+)
+LEADERBOARD_OPTIONAL = (6, 5, 3, 2)  # narrow outputs lose the params deltas first, then the MACs deltas
+
+
+def leaderboard_dict(comparisons: tuple[Comparison, ...]) -> dict[str, Any]:
+    """The JSON of `mbcost compare A B C... --format json`: the first spec, then each other against it."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "a": _side(comparisons[0].a),
+        "variants": [to_dict(c) for c in comparisons],
+    }
+
+
+def leaderboard(comparisons: tuple[Comparison, ...]) -> Document:
+    """Several specs, each against the first: one row per spec, then each variant's stages against A's."""
+    first = comparisons[0]
+    rows = [(f"A = {first.a.label}", first.total.a.macs, None, None, first.total.a.params, None, None)]
+    for c in comparisons:
+        rows.append((c.b.label, c.total.b.macs, c.total.delta("macs"), _change(c.total.relative("macs")),
+                     c.total.b.params, c.total.delta("params"), _change(c.total.relative("params"))))
+    tables = [Table(f"each against A = {first.a.label}", LEADERBOARD_COLUMNS, tuple(rows), optional=LEADERBOARD_OPTIONAL, figures=True)]
+    for c in comparisons:
+        stages = tuple((r.name, *_cells(r)) for r in c.by_stage)
+        tables.append(Table(f"by stage (output size): B = {c.b.label}", _group_columns("stage"), stages, optional=GROUP_OPTIONAL, figures=True))
+    records = tuple((c.b.label, *row) for c in comparisons for row in _records(c).rows)
+    return Document(
+        "compare",
+        f"A = {first.a.label}  vs  {', '.join(c.b.label for c in comparisons)}",
+        tuple(tables),
+        records=Records(("variant", *_records(first).columns), records),
+        data=leaderboard_dict(comparisons),
+    )
