@@ -48,6 +48,14 @@ def _cases() -> dict[str, list[str]]:
     for label, args in pairs.items():
         for fmt in FORMATS:
             cases[f"compare-{label}.{fmt}"] = ["compare", *args, "--format", fmt]
+    views = {  # views of long tables (issue 15)
+        "v2-by-row": ["mobilenet_v2", "--by", "row"],
+        "v3l-by-stage-int8": ["mobilenet_v3_large", "--by", "stage", "--dtype", "int8"],
+        "v2-top5-weights": ["mobilenet_v2", "--top", "5", "--sort", "weights"],
+    }
+    for label, args in views.items():
+        for fmt in FORMATS:
+            cases[f"analyze-view-{label}.{fmt}"] = ["analyze", *args, "--format", fmt]
     sweeps = {
         "v2-budget": ["mobilenet_v2", "--alpha", "1,0.75,0.5,0.35", "--resolution", "224,192,160,128", "--max-macs", "200M"],
         "v1-plain": ["mobilenet_v1", "--alpha", "0.25:1:0.25", "--resolution", "128:224:32"],

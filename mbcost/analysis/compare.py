@@ -120,12 +120,11 @@ def memory_rows(a: Analysis, b: Analysis) -> tuple[Amount, ...]:
 POOLED = "pooled"  # the stage key of global pooling and everything after it
 
 
-def stages(analysis: Analysis) -> dict[int | str, tuple[int, Cost]]:
-    """Stage key -> (spatial size, summed cost), the conv stages in order, then the pooled one. A node is in
-    its first input's stage, one further (times downsampled) when its output is smaller than that input;
-    a global pooling and every node after it are in the pooled stage."""
+def stage_keys(analysis: Analysis) -> list[int | str]:
+    """The stage key of each layer: a node is in its first input's stage, one further (times downsampled)
+    when its output is smaller than that input; a global pooling and every node after it are POOLED."""
     level: dict[str, int | str] = {INPUT: 0}
-    groups: dict[int | str, tuple[int, list[Cost]]] = {}
+    keys = []
     for layer in analysis.layers:
         node = layer.node
         before = level[node.inputs[0]]
@@ -134,7 +133,15 @@ def stages(analysis: Analysis) -> dict[int | str, tuple[int, Cost]]:
         else:
             key = before + (1 if node.output_shape.height < node.input_shape.height else 0)
         level[node.name] = key
-        groups.setdefault(key, (node.output_shape.height, []))[1].append(layer.cost)
+        keys.append(key)
+    return keys
+
+
+def stages(analysis: Analysis) -> dict[int | str, tuple[int, Cost]]:
+    """Stage key -> (spatial size, summed cost): the conv stages in order, then the pooled one."""
+    groups: dict[int | str, tuple[int, list[Cost]]] = {}
+    for key, layer in zip(stage_keys(analysis), analysis.layers):
+        groups.setdefault(key, (layer.node.output_shape.height, []))[1].append(layer.cost)
     order = sorted(k for k in groups if k != POOLED) + [k for k in groups if k == POOLED]
     return {k: (groups[k][0], total(groups[k][1])) for k in order}
 

@@ -9,7 +9,8 @@ import click
 from .options import alpha_option, dtype_option, format_option, output_option, resolution_option, spec_argument
 from .output import Outcome, console, emit
 
-VIEWS = ("layer", "resolution")
+VIEWS = ("layer", "resolution", "row", "stage")
+SORTS = ("macs", "params", "memory", "weights")
 
 
 @click.command()
@@ -19,20 +20,35 @@ VIEWS = ("layer", "resolution")
 @dtype_option
 @click.option(
     "--by", "view", type=click.Choice(VIEWS), default="layer", show_default=True,
-    help="layer: per-layer costs; resolution: the largest activation tensor per spatial size (v2 paper, Table 3).",
+    help="layer: per-layer costs; resolution: the largest activation tensor per spatial size (v2 paper, Table 3); "
+    "row: per spec row as written (repeats summed); stage: per spatial size.",
 )
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Show the N costliest layers (by --sort, default MACs); the JSON keeps every layer.")
+@click.option("--sort", type=click.Choice(SORTS), default=None,
+              help="Order the layers largest first by MACs, params, output activation bytes (memory) or weight bytes.")
 @format_option("analysis", "resolution")
 @output_option
-def analyze(spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, fmt: str, output: Path | None) -> Outcome:
+def analyze(
+    spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, top: int | None, sort: str | None, fmt: str, output: Path | None
+) -> Outcome:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name)."""
     from ..analysis.cost import analyze as run
     from ..graph import build_graph
-    from ..report.views import analysis
+    from ..report.views import analysis, rollup
     from ..report.views import resolution as by_resolution
     from ..spec.builtin import load
 
+    if (top is not None or sort is not None) and view != "layer":
+        raise click.UsageError("--top and --sort order the layers: use them with --by layer")
     result = run(build_graph(load(spec), alpha, resolution), dtype)
-    emit((analysis if view == "layer" else by_resolution).document(result), fmt, output)
+    if view == "layer":
+        document = analysis.document(result, top, sort)
+    elif view == "resolution":
+        document = by_resolution.document(result)
+    else:
+        document = rollup.document(result, view)
+    emit(document, fmt, output)
     return Outcome.OK
 
 

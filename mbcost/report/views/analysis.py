@@ -8,6 +8,7 @@ from typing import Any
 from ...analysis.cost import Analysis, LayerCost, PairCost
 from ...analysis.memory import LayerMemory, TensorSize
 from ...arch.counts import COUNT_FIELDS, WEIGHT_BYTES, Cost, Stored
+from ...arch.ops import SqueezeExcite
 from ..document import BAR, BYTES, COUNT, PERCENT, SCHEMA_VERSION, Column, Document, Records, Table
 from ..numbers import human, human_bytes, share
 
@@ -23,6 +24,15 @@ KIND_LABELS = {
 }
 
 
+def activation(layer: LayerCost) -> str | None:
+    """The activation function the layer applies ("none": linear, as MobileNetV2's projection); for
+    squeeze-and-excitation its inner activation and its gate; None for ops without one (pool, add)."""
+    op = layer.node.op
+    if isinstance(op, SqueezeExcite):
+        return f"{op.activation}, {op.gate} gate"
+    return getattr(op, "activation", None)
+
+
 def _layer_dict(layer: LayerCost, total: Cost, memory: LayerMemory) -> dict[str, Any]:
     node = layer.node
     out: dict[str, Any] = {
@@ -32,6 +42,7 @@ def _layer_dict(layer: LayerCost, total: Cost, memory: LayerMemory) -> dict[str,
         "inputs": list(node.inputs),
         "input_shape": node.input_shape.as_list(),
         "output_shape": node.output_shape.as_list(),
+        "activation": activation(layer),
     }
     out.update(node.op.attributes())
     out.update(layer.cost.as_dict())
@@ -129,15 +140,15 @@ def to_dict(a: Analysis) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "stride", "groups", "macs", "params") + tuple(
+CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "stride", "groups", "activation", "macs", "params") + tuple(
     f for f in COUNT_FIELDS if f != "macs"
 ) + ("other_ops", "output_elements", "output_bytes", "live_bytes") + tuple(f"weight_bytes_{d}" for d in WEIGHT_BYTES)
 
 
-def _records(a: Analysis, layers: list[dict[str, Any]]) -> Records:
-    """One row per layer, exact integers, shapes as CxHxW."""
+def _records(a: Analysis, layers: list[dict[str, Any]], shown: list[int]) -> Records:
+    """One row per layer shown, exact integers, shapes as CxHxW."""
     rows = []
-    for layer, row in zip(a.layers, layers):
+    for layer, row in ((a.layers[i], layers[i]) for i in shown):
         row = {**row, "input_shape": layer.node.input_shape, "output_shape": layer.node.output_shape}
         rows.append(tuple(row.get(c) for c in CSV_COLUMNS))
     return Records(CSV_COLUMNS, tuple(rows))
@@ -161,6 +172,7 @@ LAYER_COLUMNS = (
     Column("op"),
     Column("input -> output"),
     Column("k/s/g"),
+    Column("act"),
     Column("MACs", COUNT),
     Column("params", COUNT),
     Column("weights", BYTES),  # stored at the analysis' dtype, batch norm folded (counts.py)
@@ -171,11 +183,31 @@ LAYER_COLUMNS = (
 )
 # A narrow terminal loses the bars first, then the attributes, sizes, shapes and op names.
 LAYERS_OPTIONAL = tuple(next(i for i, c in enumerate(LAYER_COLUMNS) if c.header == h) for h in (
-    "mem bar", "MACs bar", "k/s/g", "weights", "output", "input -> output", "op"
+    "mem bar", "MACs bar", "act", "k/s/g", "weights", "output", "input -> output", "op"
 ))
 
 
-def _layer_table(a: Analysis) -> Table:
+# What `--sort` orders the layers by, largest first: MACs, params, output activation bytes, weight bytes.
+SORT_KEYS = {
+    "macs": lambda a, i: a.layers[i].cost.macs,
+    "params": lambda a, i: a.layers[i].cost.params,
+    "memory": lambda a, i: a.memory.layers[i].output_bytes,
+    "weights": lambda a, i: a.layers[i].stored.bytes(a.dtype),
+}
+
+
+def shown_layers(a: Analysis, top: int | None = None, sort: str | None = None) -> list[int]:
+    """Indices of the layers a table shows: all in graph order; sorted largest first by `sort`; the `top`
+    largest (by MACs unless `sort` says otherwise). Ties keep graph order."""
+    order = list(range(len(a.layers)))
+    if sort is None and top is None:
+        return order
+    key = SORT_KEYS[sort or "macs"]
+    order.sort(key=lambda i: -key(a, i))
+    return order[:top] if top is not None else order
+
+
+def _layer_table(a: Analysis, shown: list[int]) -> Table:
     t, memory = a.total, a.memory
     macs, out = a.max_layer_macs, memory.max_output_bytes
     rows = tuple(
@@ -184,6 +216,7 @@ def _layer_table(a: Analysis) -> Table:
             KIND_LABELS.get(layer.node.op.kind, layer.node.op.kind),
             f"{layer.node.input_shape} -> {layer.node.output_shape}",
             _attrs(layer),
+            activation(layer) or "",
             layer.cost.macs,
             layer.cost.params,
             layer.stored.bytes(a.dtype),
@@ -192,9 +225,9 @@ def _layer_table(a: Analysis) -> Table:
             mem.output_bytes,
             (mem.output_bytes, out),
         )
-        for layer, mem in zip(a.layers, memory.layers)
+        for layer, mem in ((a.layers[i], memory.layers[i]) for i in shown)
     )
-    footer = ("total", None, None, None, t.macs, t.params, a.weight_bytes, 1.0, None, None, None)
+    footer = ("total", None, None, None, None, t.macs, t.params, a.weight_bytes, 1.0, None, None, None)
     return Table(title(a), LAYER_COLUMNS, rows, footer=footer, optional=LAYERS_OPTIONAL, items="layers")
 
 
@@ -258,11 +291,16 @@ def memory_line(a: Analysis) -> str:
     return line + f"; largest tensor {m.largest.shape} ({m.largest.name}) {m.largest.bytes:,} bytes"
 
 
-def document(a: Analysis) -> Document:
-    """`mbcost analyze`: the layers, then the roll-ups by op kind and by block, then the totals."""
+def document(a: Analysis, top: int | None = None, sort: str | None = None) -> Document:
+    """`mbcost analyze`: the layers (all in graph order, or sorted largest first by `sort`, or the `top`
+    costliest), then the roll-ups by op kind and by block, then the totals. The JSON always holds every layer."""
     data = to_dict(a)
+    shown = shown_layers(a, top, sort)
+    notes = tuple((line,) for line in summary(a))
+    if top is not None and top < len(a.layers):
+        notes = ((f"showing the {top} largest of {len(a.layers)} layers by {sort or 'macs'}; the totals are of every layer",),) + notes
     tables = (
-        _layer_table(a),
+        _layer_table(a, shown),
         Table("by op kind (v1 paper, Table 2)", _group_columns("op"), _group_rows(a.by_kind(), a.total, KIND_LABELS), heading="By op kind"),
         _block_table(a),
     )
@@ -270,8 +308,8 @@ def document(a: Analysis) -> Document:
         "analysis",
         title(a),
         tables,
-        notes=tuple((line,) for line in summary(a)),
-        records=_records(a, data["layers"]),
+        notes=notes,
+        records=_records(a, data["layers"], shown),
         data=data,
         rows_per_line=True,
     )
