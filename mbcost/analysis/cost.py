@@ -81,6 +81,13 @@ class Analysis:
             groups[layer.node.block] = groups.get(layer.node.block, Stored()) + layer.stored
         return groups
 
+    def to_dict(self) -> dict:
+        """The report of `mbcost analyze --format json` (schema_version 1) as Python data. The JSON
+        contract is the report's (report/views/analysis.py); imported here lazily, for API callers."""
+        from ..report.views.analysis import to_dict
+
+        return to_dict(self)
+
     def by_kind(self) -> dict[str, Cost]:
         return self._by_kind
 
