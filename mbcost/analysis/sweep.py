@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
 from functools import cached_property
+from typing import Callable
 
 from ..arch.counts import Shape, Stored, stored
 from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
@@ -154,9 +155,11 @@ def sweep(
     max_weight_bytes: int | None = None,
     dtype: str = "fp32",
     fused: bool = False,
+    on_point: Callable[[], None] | None = None,
 ) -> Sweep:
     """Cost every (width, resolution) point; with limits, a point fits when it meets every one of them.
-    `dtype` is the element type of memory and weight bytes, `fused` picks the fused-bottleneck peak."""
+    `dtype` is the element type of memory and weight bytes, `fused` picks the fused-bottleneck peak;
+    `on_point` is called after each point (a progress bar)."""
     if len(widths) * len(resolutions) > MAX_POINTS:
         raise SpecError(f"the grid has {len(widths) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
     bytes_per_element(dtype)  # an unknown dtype fails before any work
@@ -176,4 +179,6 @@ def sweep(
                     for actual, limit in ((macs, max_macs), (params, max_params), (memory, max_memory), (weight_bytes, max_weight_bytes))
                 )
             points.append(Point(width, resolution, macs, params, fits, memory, weight_bytes))
+            if on_point is not None:
+                on_point()
     return dataclasses.replace(result, points=tuple(points))

@@ -8,6 +8,7 @@ import click
 
 from .options import QUANTITY, GridValues, budget_options, dtype_option, format_option, output_option, spec_argument
 from .output import Outcome, emit
+from .progress import Progress
 
 
 @click.command()
@@ -50,7 +51,8 @@ def sweep(
     size_values = resolutions or (model.input.resolution,)
     limits = effective(model, max_macs=max_macs, max_params=max_params, max_memory=max_memory,
                        max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype)
-    result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
-                 limits.max_weight_bytes, limits.dtype or "fp32", limits.fused)
+    with Progress(len(alpha_values) * len(size_values), "sweep") as progress:
+        result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
+                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance)
     emit(view.document(result), fmt, output)
     return Outcome.OK

@@ -10,6 +10,7 @@ from ..errors import SpecError
 from ..limits import MAX_VERIFY_LAYERS
 from .options import alpha_option, format_option, output_option, resolution_option, spec_argument
 from .output import Outcome, emit
+from .progress import Progress
 
 
 @click.command()
@@ -35,6 +36,7 @@ def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, out
         )
     from ..pytorch.verify import verify as run  # TorchMissing without torch: the group says how to install it
 
-    result = run(graph)
+    with Progress(len(graph.nodes), "verify") as progress:
+        result = run(graph, progress.advance)
     emit(view.document(result), fmt, output)
     return Outcome.OK if result.ok else Outcome.FINDING

@@ -5,6 +5,7 @@ compared row by row. The module is built on the meta device: shapes without memo
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Callable
 
 from ..analysis.cost import Analysis, analyze
 from ..arch.counts import Cost
@@ -85,9 +86,10 @@ def measure_params(module: nn.Module) -> Counts:
     return Counts(0, params, weights, biases, norm_params, norm_buffers)
 
 
-def measure(graph: Graph) -> tuple[dict[str, tuple[Counts, tuple[int, ...]]], Counts]:
+def measure(graph: Graph, on_node: Callable[[], None] | None = None) -> tuple[dict[str, tuple[Counts, tuple[int, ...]]], Counts]:
     """Build `graph` on the meta device, run batch 1 through it under one `FlopCounterMode`, and
-    return per node (counts, per-sample output shape) and the whole module's counts."""
+    return per node (counts, per-sample output shape) and the whole module's counts; `on_node` is
+    called after each node has run (a progress bar)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     with torch.device("meta"):
@@ -106,6 +108,8 @@ def measure(graph: Graph) -> tuple[dict[str, tuple[Counts, tuple[int, ...]]], Co
         macs = (flops - flops_before) // 2
         per_node[name] = (Counts(macs, *(getattr(params, n) for n in CHECKED[1:])), tuple(out.shape[1:]))
         flops_before = flops
+        if on_node is not None:
+            on_node()
 
     with torch.no_grad(), counter:
         model.run(x, observe)
@@ -123,7 +127,7 @@ def compare(analysis: Analysis, per_node: dict[str, tuple[Counts, tuple[int, ...
     return Verification(analysis.graph, tuple(rows), Counts.of(analysis.total), total)
 
 
-def verify(graph: Graph) -> Verification:
+def verify(graph: Graph, on_node: Callable[[], None] | None = None) -> Verification:
     """Analytic counts of `graph` against its PyTorch module, node by node and in total."""
-    per_node, total = measure(graph)
+    per_node, total = measure(graph, on_node)
     return compare(analyze(graph), per_node, total)

@@ -1,0 +1,55 @@
+"""The progress bar of long sweeps and verifies: on stderr, only on a terminal, only after about a second."""
+
+import io
+
+from mbcost.cli.progress import DELAY, Progress
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_nothing_before_the_delay():
+    stream, clock = Terminal(), Clock()
+    with Progress(10, "sweep", stream, clock) as progress:
+        for _ in range(10):
+            clock.now += DELAY / 20
+            progress.advance()
+    assert stream.getvalue() == ""
+
+
+def test_a_bar_once_the_work_is_long():
+    stream, clock = Terminal(), Clock()
+    with Progress(10, "sweep", stream, clock) as progress:
+        for _ in range(10):
+            clock.now += DELAY / 2
+            progress.advance()
+        assert progress.bar is not None
+    assert "sweep" in stream.getvalue()
+
+
+def test_nothing_when_not_a_terminal():
+    stream, clock = io.StringIO(), Clock()
+    with Progress(10, "verify", stream, clock) as progress:
+        for _ in range(10):
+            clock.now += DELAY
+            progress.advance()
+    assert stream.getvalue() == "" and progress.bar is None
+
+
+def test_sweep_calls_back_once_per_point():
+    from mbcost import load
+    from mbcost.analysis.sweep import sweep
+
+    calls = []
+    sweep(load("mobilenet_v1"), (1.0, 0.5), (224, 192, 160), on_point=lambda: calls.append(1))
+    assert len(calls) == 6
