@@ -2,6 +2,8 @@
 
 import io
 
+import pytest
+
 from mbcost.cli.progress import DELAY, Progress
 
 
@@ -18,31 +20,25 @@ class Clock:
         return self.now
 
 
-def test_nothing_before_the_delay():
-    stream, clock = Terminal(), Clock()
-    with Progress(10, "sweep", stream, clock) as progress:
-        for _ in range(10):
-            clock.now += DELAY / 20
-            progress.advance()
-    assert stream.getvalue() == ""
+def advance(progress, clock, steps, seconds_each):
+    for _ in range(steps):
+        clock.now += seconds_each
+        progress.advance()
 
 
-def test_a_bar_once_the_work_is_long():
+@pytest.mark.parametrize("seconds_each, shown", [(DELAY / 20, False), (DELAY / 2, True)])
+def test_a_bar_only_once_the_work_is_long(seconds_each, shown):
     stream, clock = Terminal(), Clock()
     with Progress(10, "sweep", stream, clock) as progress:
-        for _ in range(10):
-            clock.now += DELAY / 2
-            progress.advance()
-        assert progress.bar is not None
-    assert "sweep" in stream.getvalue()
+        advance(progress, clock, 10, seconds_each)
+        assert (progress.bar is not None) == shown
+    assert ("sweep" in stream.getvalue()) == shown
 
 
 def test_nothing_when_not_a_terminal():
     stream, clock = io.StringIO(), Clock()
     with Progress(10, "verify", stream, clock) as progress:
-        for _ in range(10):
-            clock.now += DELAY
-            progress.advance()
+        advance(progress, clock, 10, DELAY)
     assert stream.getvalue() == "" and progress.bar is None
 
 

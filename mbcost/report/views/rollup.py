@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.compare import POOLED, stage_keys, stages
-from ...analysis.cost import Analysis
+from ...analysis.cost import Analysis, LayerCost
 from ...arch.counts import Cost, Stored, total
 from ..document import BYTES, COUNT, INTEGER, PERCENT, Column, Document, Records, Table
 from ..numbers import share
@@ -17,18 +17,16 @@ from .analysis import header, title
 def by_row(a: Analysis) -> list[tuple[str, int, int, Cost, Stored]]:
     """(label, spec line, blocks summed, cost, stored) per spec row in order; the pool and the classifier,
     which have no row, by their block."""
-    groups: dict[Any, tuple[list[str], int, list[Cost], Stored]] = {}
+    groups: dict[Any, list[LayerCost]] = {}
     for layer in a.layers:
-        node = layer.node
-        blocks, line, costs, stored = groups.setdefault(node.line or node.block, ([], node.line, [], Stored()))
-        if node.block not in blocks:
-            blocks.append(node.block)
-        costs.append(layer.cost)
-        groups[node.line or node.block] = (blocks, line, costs, stored + layer.stored)
-    return [
-        (blocks[0] if len(blocks) == 1 else f"{blocks[0]} .. {blocks[-1]}", line, len(blocks), total(costs), stored)
-        for blocks, line, costs, stored in groups.values()
-    ]
+        groups.setdefault(layer.node.line or layer.node.block, []).append(layer)
+    rows = []
+    for layers in groups.values():
+        blocks = list(dict.fromkeys(layer.node.block for layer in layers))
+        label = blocks[0] if len(blocks) == 1 else f"{blocks[0]} .. {blocks[-1]}"
+        stored = sum((layer.stored for layer in layers), Stored())
+        rows.append((label, layers[0].node.line, len(blocks), total(layer.cost for layer in layers), stored))
+    return rows
 
 
 def by_stage(a: Analysis) -> list[tuple[str, int, Cost, Stored]]:
