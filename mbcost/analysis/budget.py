@@ -17,6 +17,7 @@ from ..quantity import show_percent
 from ..spec.reader import read_text
 from ..spec.records import Budget, Spec
 from .cost import Analysis
+from .data import SCHEMA_VERSION
 
 METRICS = ("macs", "params", "memory", "weight_bytes")
 BASELINE_METRICS = ("macs", "params")  # what a baseline report ratchets
@@ -123,8 +124,8 @@ def load_baseline(path: Path) -> Baseline:
         raise bad("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise bad("not a JSON object")
-    if data.get("schema_version") != 1:
-        raise bad(f"schema_version is {data.get('schema_version')!r}, not 1")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise bad(f"schema_version is {data.get('schema_version')!r}, not {SCHEMA_VERSION}")
     total = data.get("total")
     if not isinstance(total, dict):
         raise bad("no `total` object")

@@ -82,9 +82,8 @@ class Analysis:
         return groups
 
     def to_dict(self) -> dict:
-        """The report of `mbcost analyze --format json` (schema_version 1) as Python data. The JSON
-        contract is the report's (report/views/analysis.py); imported here lazily, for API callers."""
-        from ..report.views.analysis import to_dict
+        """The report of `mbcost analyze --format json` (schema_version 1) as Python data (data.py)."""
+        from .data import to_dict
 
         return to_dict(self)
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# The version of every JSON report's contract (README, "JSON report"); it changes only when a key is
-# removed or changes meaning.
-SCHEMA_VERSION = 1
+from ..analysis.data import SCHEMA_VERSION  # noqa: F401  (declared once, with the data the reports carry)
 
 # Column kinds: what the values of a column are. Cells hold the raw value; None is an empty cell, and a
 # str in a column of numbers stands for itself ("-", "new").

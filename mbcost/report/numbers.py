@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..analysis.data import share  # noqa: F401  (the one definition)
+
 
 def human(n: int) -> str:
     """568740352 -> '568.7M': four significant digits with a K/M/G/T suffix (999,999 -> '1.000M')."""
@@ -21,5 +23,3 @@ def human_bytes(n: int) -> str:
     return f"{human(n)}B"
 
 
-def share(part: int, whole: int) -> float:
-    return part / whole if whole else 0.0
