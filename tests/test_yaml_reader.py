@@ -1,4 +1,4 @@
-"""The one-pass YAML reader (source.parse_yaml): aliases, the composer's refusals, and which error
+"""The YAML reader (spec.reader.parse_yaml): aliases, the composer's refusals, and which error
 comes first when a file holds several. Positions are counted by hand from the texts below."""
 
 from __future__ import annotations

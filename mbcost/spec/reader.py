@@ -27,8 +27,10 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:str",
 }
+_STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,8 @@ def parse_yaml(text: str, file: str) -> Located:
     """Parse one YAML document into a Located tree, with bounded size and nesting."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise SpecError(f"document is larger than the limit of {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)", file=file)
-    loader = _Loader(text)
     try:
-        root = _Reader(file).read(loader.get_event)
+        nodes = _document_nodes(text, file)
     except yaml.reader.ReaderError as error:
         # The C reader counts bytes of the UTF-8 text, the Python reader characters.
         data = text.encode("utf-8", "surrogatepass")
@@ -104,11 +105,9 @@ def parse_yaml(text: str, file: str) -> Located:
         raise _syntax_error(error, text, file) from None
     except yaml.YAMLError as error:
         raise SpecError(f"YAML error: {error}", file=file) from None
-    finally:
-        loader.dispose()
-    if root is None:
+    if not nodes:
         raise SpecError("empty document: expected a mapping of spec fields", file=file, line=1, col=1)
-    return root
+    return _Builder(nodes, file).located(nodes[0], "")
 
 
 def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> SpecError:
@@ -134,6 +133,114 @@ def _syntax_error(error: yaml.MarkedYAMLError, text: str, file: str) -> SpecErro
     return SpecError(f"YAML syntax error: {message}", file=file, line=line, col=col)
 
 
+# One document as a flat list of its nodes' starts and ends, in document order: plain tuples of text
+# and numbers, which the cyclic garbage collector soon stops visiting (a file may hold 200,000 nodes).
+# (kind, anchor, tag, text, plain, line, col): kind is "scalar", "alias", "seq", "map" or "end"; the tag
+# is resolved; `plain` says the text alone decides tag and value; line and col are 1-based.
+_Node = tuple[str, "str | None", "str | None", "str | None", bool, int, int]
+_END: _Node = ("end", None, None, None, False, 0, 0)
+
+
+def _document_nodes(text: str, file: str) -> list[_Node]:
+    """The nodes of the stream's one document, once the whole stream has been read.
+
+    Refused first, as soon as they are reached: syntax errors, and documents whose alias-expanded size
+    or nesting passes the limits ("billion laughs"). Nothing recurses here (the open collections are an
+    explicit stack), and an alias costs the size of the node it repeats, computed once per anchor.
+    Then, as the composer would (with libyaml's messages): an undefined or duplicate anchor in the
+    first document, or a second document.
+    """
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (expanded nodes, nesting depth)
+    stack: list[list[Any]] = []  # open collections: [nodes before it, deepest child, anchor]
+    total = 0  # nodes so far, aliases expanded
+    nodes: list[_Node] = []
+    tags: dict[str, str] = {}  # plain text -> its tag: a spec repeats its words and numbers
+    anchors: dict[str, yaml.Mark] = {}  # the first document's anchors, where each is defined
+    root: yaml.Mark | None = None  # where the first document's node starts
+    documents = 0
+    refusal: yaml.MarkedYAMLError | None = None  # the composer's first, raised once the stream is read
+
+    def fail(event: yaml.Event, message: str) -> SpecError:
+        mark = event.start_mark
+        return SpecError(message, file=file, line=mark.line + 1, col=mark.column + 1)
+
+    def define(event: yaml.NodeEvent) -> yaml.MarkedYAMLError | None:
+        if event.anchor in anchors:
+            first = anchors[event.anchor]
+            return yaml.composer.ComposerError("found duplicate anchor; first occurrence", first, "second occurrence", event.start_mark)
+        anchors[event.anchor] = event.start_mark
+        return None
+
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            total += 1
+            if event.anchor is not None and documents == 1 and refusal is None:
+                refusal = define(event)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if len(stack) >= MAX_NESTING:
+                raise fail(event, f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING)")
+            stack.append([total, 0, event.anchor])
+            total += 1
+            if event.anchor is not None:
+                sizes.pop(event.anchor, None)  # a redefined anchor is open again until it closes
+                if documents == 1 and refusal is None:
+                    refusal = define(event)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            base, deepest, anchor = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = (total - base, deepest + 1)
+            if stack and stack[-1][1] <= deepest:
+                stack[-1][1] = deepest + 1
+        elif kind is yaml.AliasEvent:
+            anchor = event.anchor
+            if anchor not in sizes and any(frame[2] == anchor for frame in stack):
+                raise fail(event, f"the YAML alias *{anchor} refers to a node that contains it")
+            size, depth = sizes.get(anchor, (1, 0))  # an alias of a scalar is one node
+            if len(stack) + depth > MAX_NESTING:
+                raise fail(event, f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING) once aliases expand")
+            total += size
+            if stack and stack[-1][1] < depth:
+                stack[-1][1] = depth
+            if anchor not in anchors and documents == 1 and refusal is None:
+                refusal = yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents == 2 and refusal is None:
+                refusal = yaml.composer.ComposerError("expected a single document in the stream", root, "but found another document", event.start_mark)
+            continue
+        else:  # the stream's start and end, a document's end
+            continue
+        if total > MAX_YAML_NODES:
+            raise fail(event, f"document expands to more than {MAX_YAML_NODES} YAML nodes (MAX_YAML_NODES; are aliases nested?)")
+        if documents == 1:
+            root = root or event.start_mark
+            nodes.append(_node(event, tags))
+    if refusal is not None:
+        raise refusal
+    return nodes
+
+
+def _node(event: yaml.Event, tags: dict[str, str]) -> _Node:
+    """An event as a _Node, its tag resolved as the composer does when it has none (or only `!`)."""
+    kind = type(event)
+    if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+        return _END
+    mark = event.start_mark
+    if kind is yaml.AliasEvent:
+        return ("alias", event.anchor, None, None, False, mark.line + 1, mark.column + 1)
+    tag, text = event.tag, getattr(event, "value", None)
+    plain = kind is yaml.ScalarEvent and tag is None and event.implicit[0]
+    if plain:
+        tag = tags.get(text) or tags.setdefault(text, _resolver.resolve(yaml.ScalarNode, text, event.implicit))
+    elif kind is yaml.ScalarEvent and tag in (None, "!"):
+        tag = _resolver.resolve(yaml.ScalarNode, text, event.implicit)
+    elif tag in (None, "!"):
+        tag = _MAP_TAG if kind is yaml.MappingStartEvent else _SEQ_TAG
+    what = "scalar" if kind is yaml.ScalarEvent else "map" if kind is yaml.MappingStartEvent else "seq"
+    return (what, event.anchor, tag, text, plain, mark.line + 1, mark.column + 1)
+
+
 _constructor = yaml.constructor.SafeConstructor()
 _resolver = yaml.resolver.Resolver()
 _TAG_NAMES = {
@@ -143,12 +250,6 @@ _TAG_NAMES = {
     "tag:yaml.org,2002:omap": "an ordered map",
     "tag:yaml.org,2002:pairs": "a list of pairs",
 }
-_STR_TAG = "tag:yaml.org,2002:str"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_TOO_MANY_NODES = f"document expands to more than {MAX_YAML_NODES} YAML nodes (MAX_YAML_NODES; are aliases nested?)"
-_UNSET = object()  # a scalar's value not constructed yet
-_TOO_LONG = object()  # a number Python refuses to read, e.g. an integer of more than 4300 digits
-_INVALID = object()  # a scalar tagged with a type its text is not, e.g. `!!int abc`
 _TYPE_WORDS = {
     "tag:yaml.org,2002:null": "null (!!null)",
     "tag:yaml.org,2002:bool": "boolean (!!bool: true or false)",
@@ -162,311 +263,92 @@ def _short(text: str, limit: int = 60) -> str:
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
-def _located(value: Any, line: int, col: int, keys: Mapping[str, tuple[int, int]] | None = None) -> Located:
-    """Located(value, line, col, keys) without the frozen dataclass's __init__, which pays a guarded
-    setattr per field: a spec of 10,000 rows holds some 50,000 values, and this is 4x cheaper."""
-    loc = object.__new__(Located)
-    fields = loc.__dict__
-    fields["value"], fields["line"], fields["col"], fields["keys"] = value, line, col, keys
-    return loc
+class _Builder:
+    """The Located tree of one document's nodes, checked in document order: the first node that is
+    not spec data (a tag, a merge key, a duplicate or non-text key, a malformed scalar) is the error.
+    It recurses once per level, at most MAX_NESTING deep (_document_nodes refused anything deeper).
+    An alias gives the anchored node's Located itself: repeating ~200,000 nodes costs nothing."""
 
-
-def _construct(tag: str, text: str, event: yaml.ScalarEvent) -> Any:
-    """The value of a core-schema scalar (null, bool, int, float, str) by PyYAML's SafeConstructor,
-    which knows YAML 1.1's forms (0x1F, 1_000, 1:30, 0777 octal, .inf, yes/no/on/off, ~)."""
-    if tag == _STR_TAG:
-        return text
-    node = yaml.ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
-    try:
-        return _constructor.yaml_constructors[tag](_constructor, node)
-    except ValueError:
-        limit = sys.get_int_max_str_digits()
-        return _TOO_LONG if limit and sum(c.isdigit() for c in text) > limit else _INVALID
-    except (KeyError, IndexError):  # what PyYAML raises for `!!bool maybe` and an empty `!!int`
-        return _INVALID
-
-
-class _Open:
-    """A mapping or sequence whose end event has not come yet."""
-
-    __slots__ = ("anchor", "base", "deepest", "expect_key", "items", "key", "keys", "path")
-
-    def __init__(self, is_map: bool, anchor: str | None, base: int) -> None:
-        self.items: Any = None  # the dict or list being filled; None while the tree is not built
-        self.keys: dict[str, tuple[int, int]] | None = {} if is_map else None  # a mapping's key positions
-        self.key = ""  # a mapping's latest key: the value being read belongs to it
-        self.expect_key = is_map  # the next node is a mapping's key (never in a sequence)
-        self.path = ""  # the field path of this collection, e.g. "blocks[3].bottleneck"
-        self.anchor = anchor
-        self.base = base  # nodes counted before this one: its alias-expanded size is the total now - base
-        self.deepest = 0  # nesting depth of its deepest child, aliases expanded
-
-
-class _Anchored:
-    """What an alias repeats: the anchored node as a value and, for a scalar, its tag and text, which
-    decide whether it may be a mapping key. (A collection can never be one.)"""
-
-    __slots__ = ("loc", "tag", "text")
-
-    def __init__(self, loc: Located, tag: str | None = None, text: str | None = None) -> None:
-        self.loc, self.tag, self.text = loc, tag, text
-
-
-class _Reader:
-    """Builds the Located tree of one document in a single pass over the parser's events.
-
-    The same pass refuses documents whose alias-expanded size or nesting passes the limits ("billion
-    laughs"). Nothing recurses: the open collections are an explicit stack, so no input can exhaust
-    the stack (the C composer recursed without a depth check), and an alias costs the size of the node
-    it repeats, computed once per anchor; the tree holds the anchored node itself, not a copy.
-
-    Errors come out in the order of the three passes this one replaced (events, then composing, then
-    converting): a syntax error or passed limit anywhere in the stream first, then the first composer
-    error (an undefined or duplicate anchor, a second document), then the first node that is not spec
-    data (a tag, a merge key, a duplicate or non-text key). So after a composer or conversion error
-    the pass stops building the tree but reads on to the end of the stream.
-    """
-
-    def __init__(self, file: str) -> None:
+    def __init__(self, nodes: list[_Node], file: str) -> None:
+        self.next_node = iter(nodes[1:]).__next__
         self.file = file
-        self.sizes: dict[str, tuple[int, int]] = {}  # anchor -> (expanded nodes, nesting depth), whole stream
-        self.marks: dict[str, yaml.Mark] = {}  # anchor -> start mark, first document: the composer's check
-        self.anchored: dict[str, _Anchored] = {}  # anchor -> its node, while the tree is built
-        self.stack: list[_Open] = []
-        self.total = 0  # nodes so far, aliases expanded
-        self.documents = 0
-        self.root: Located | None = None
-        self.root_mark: yaml.Mark | None = None
-        self.composer_error: yaml.MarkedYAMLError | None = None
-        self.convert_error: SpecError | None = None  # the first node that is not spec data
-        self.building = True  # until the first composer or conversion error
+        self.anchored: dict[str, tuple[Located, str | None, str | None]] = {}  # anchor -> (node, tag, text)
+        self.values: dict[str, Any] = {}  # plain text -> its value
 
-    def read(self, get_event: Any) -> Located | None:
-        """Consume the whole event stream; the root of its document (None for an empty stream)."""
-        stack = self.stack
-        resolved: dict[str, tuple[str, Any]] = {}  # plain text -> (tag, value): specs repeat their words
-        scalar_event, stream_end = yaml.ScalarEvent, yaml.StreamEndEvent
-        end_events = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
-        while True:
-            event = get_event()
-            kind = event.__class__
-            if kind is scalar_event:
-                self.total += 1
-                anchor = event.anchor
-                if anchor is not None or not stack:
-                    self._node_start(event, anchor)
-                if self.building:
-                    text = event.value
-                    if event.tag is None and event.implicit[0]:
-                        # Plain text resolves by the text alone: resolve and construct each once.
-                        entry = resolved.get(text)
-                        if entry is None:
-                            tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
-                            value = _construct(tag, text, event) if tag in _SCALAR_TAGS else _UNSET
-                            entry = resolved[text] = (tag, value)
-                        tag, value = entry
-                    else:
-                        tag, value = event.tag, _UNSET
-                        if tag is None or tag == "!":
-                            tag = _resolver.resolve(yaml.ScalarNode, text, event.implicit)
-                    mark = event.start_mark
-                    line, col = mark.line + 1, mark.column + 1
-                    frame = stack[-1] if stack else None
-                    if frame is not None and frame.expect_key:
-                        if tag != _STR_TAG:
-                            self._bad_key(frame, tag, text, line, col)
-                        elif text in frame.keys:
-                            self._fail(line, col, "duplicate key", f"{frame.path}.{text}" if frame.path else text)
-                        else:
-                            frame.keys[text] = (line, col)
-                            frame.key = text
-                            frame.expect_key = False
-                            if anchor is not None:
-                                self.anchored[anchor] = _Anchored(_located(text, line, col), tag, text)
-                    elif tag not in _SCALAR_TAGS:
-                        self._fail(line, col, self._tag_message(tag), self._child_path(frame))
-                    else:
-                        if value is _UNSET:
-                            value = _construct(tag, text, event)
-                        if value is _TOO_LONG:
-                            self._fail(line, col, f"number {_short(text, 30)} is too long", self._child_path(frame))
-                        elif value is _INVALID:
-                            message = f"{_short(text, 30)} is not a valid {_TYPE_WORDS[tag]}"
-                            self._fail(line, col, message, self._child_path(frame))
-                        else:
-                            loc = _located(value, line, col)
-                            if anchor is not None:
-                                self.anchored[anchor] = _Anchored(loc, tag, text)
-                            if frame is None:
-                                self._attach(frame, loc)
-                            elif frame.keys is None:
-                                frame.items.append(loc)
-                            else:  # _attach, inlined: most values are a mapping's
-                                frame.items[frame.key] = loc
-                                frame.expect_key = True
-                if self.total > MAX_YAML_NODES:
-                    raise self._limit(event, _TOO_MANY_NODES)
-            elif kind in end_events:
-                frame = stack.pop()
-                if frame.anchor is not None:
-                    self._close(self.total - frame.base, frame.deepest + 1, frame.anchor)
-                elif stack and stack[-1].deepest <= frame.deepest:  # _close, inlined for the common case
-                    stack[-1].deepest = frame.deepest + 1
-            elif kind is stream_end:
-                break
-            elif kind is yaml.AliasEvent:
-                self._alias(event)
-            elif kind is yaml.DocumentStartEvent:
-                self.documents += 1
-                if self.documents == 2 and self.composer_error is None:
-                    self._composer_error(yaml.composer.ComposerError(
-                        "expected a single document in the stream", self.root_mark, "but found another document", event.start_mark
-                    ))
-            elif kind is not yaml.DocumentEndEvent and kind is not yaml.StreamStartEvent:
-                self._open(event)
-        if self.composer_error is not None:
-            raise self.composer_error
-        if self.convert_error is not None:
-            raise self.convert_error
-        return self.root
-
-    # -- the limits (refused at once: they come first whatever follows) -------------------------
-
-    def _limit(self, event: yaml.Event, message: str) -> SpecError:
-        mark = event.start_mark
-        return SpecError(message, file=self.file, line=mark.line + 1, col=mark.column + 1)
-
-    def _close(self, size: int, depth: int, anchor: str | None) -> None:
-        """Count a finished node (a collection, or what an alias repeats) into its parent."""
-        if anchor is not None:
-            self.sizes[anchor] = (size, depth)
-        if self.stack:
-            parent = self.stack[-1]
-            parent.deepest = max(parent.deepest, depth)
-
-    # -- the composer's checks (they come before any conversion error) --------------------------
-
-    def _composer_error(self, error: yaml.MarkedYAMLError) -> None:
-        if self.composer_error is None:
-            self.composer_error = error
-        self.building = False
-
-    def _node_start(self, event: yaml.NodeEvent, anchor: str | None) -> None:
-        """A node starts (not an alias): note the first document's root and check its anchor."""
-        if self.documents != 1:
-            return  # a later document is refused as a whole
-        if not self.stack and self.root_mark is None:
-            self.root_mark = event.start_mark
-        if anchor is not None:
-            if anchor in self.marks:
-                self._composer_error(yaml.composer.ComposerError(
-                    "found duplicate anchor; first occurrence", self.marks[anchor], "second occurrence", event.start_mark
-                ))
+    def located(self, node: _Node, path: str) -> Located:
+        """The value of the node that starts with `node`; the rest of its nodes are consumed."""
+        kind, anchor, tag, text, plain, line, col = node
+        if kind == "alias":
+            return self.anchored[anchor][0]
+        if kind == "scalar":
+            if plain and text in self.values:
+                loc = Located(self.values[text], line, col)
+            elif tag not in _SCALAR_TAGS:
+                raise self._error(line, col, self._tag_message(tag), path)
             else:
-                self.marks[anchor] = event.start_mark
-
-    # -- building the tree ------------------------------------------------------------------------
-
-    def _fail(self, line: int, col: int, message: str, field: str) -> None:
-        """A conversion error: kept until the stream has been read, for errors that come before it."""
-        if self.convert_error is None:
-            self.convert_error = SpecError(message, file=self.file, line=line, col=col, field=field)
-        self.building = False
-
-    @staticmethod
-    def _child_path(frame: _Open | None) -> str:
-        """The field path of the node being read: the next item of `frame` (None: the root)."""
-        if frame is None:
-            return ""
-        if frame.keys is None:
-            return f"{frame.path}[{len(frame.items)}]"
-        return f"{frame.path}.{frame.key}" if frame.path else frame.key
-
-    def _attach(self, frame: _Open | None, loc: Located) -> None:
-        """Put a finished value (or a started collection) into its parent."""
-        if frame is None:
-            if self.documents == 1:
-                self.root = loc
-        elif frame.keys is None:
-            frame.items.append(loc)
+                value = self._scalar(tag, text, line, col, path)
+                if plain:
+                    self.values[text] = value
+                loc = Located(value, line, col)
+        elif tag != (_MAP_TAG if kind == "map" else _SEQ_TAG):
+            raise self._error(line, col, self._tag_message(tag), path)
+        elif kind == "seq":
+            items: list[Located] = []
+            while (item := self.next_node()) is not _END:
+                items.append(self.located(item, f"{path}[{len(items)}]"))
+            loc = Located(items, line, col)
         else:
-            frame.items[frame.key] = loc
-            frame.expect_key = True
+            fields: dict[str, Located] = {}
+            keys: dict[str, tuple[int, int]] = {}
+            while (key := self.next_node()) is not _END:
+                name, key_line, key_col = self._key(key, path)
+                where = f"{path}.{name}" if path else name
+                if name in fields:
+                    raise self._error(key_line, key_col, "duplicate key", where)
+                keys[name] = (key_line, key_col)
+                fields[name] = self.located(self.next_node(), where)
+            loc = Located(fields, line, col, keys)
+        if anchor is not None:
+            self.anchored[anchor] = (loc, tag, text)
+        return loc
+
+    def _key(self, node: _Node, path: str) -> tuple[str, int, int]:
+        """A mapping key's text and position: a plain name, never a number, list or mapping (nor a
+        merge key). An alias stands where its anchored node does, as the composer has it."""
+        kind, anchor, tag, text, _, line, col = node
+        if kind == "alias":
+            loc, tag, text = self.anchored[anchor]
+            line, col = loc.line, loc.col
+        elif kind != "scalar":
+            tag, text = None, None
+        elif anchor is not None and tag == _STR_TAG:
+            self.anchored[anchor] = (Located(text, line, col), tag, text)
+        if tag == _MERGE_TAG:
+            raise self._error(line, col, "YAML merge keys ('<<') are not supported: write the fields out", path)
+        if tag != _STR_TAG:
+            shown = f" ({_short(text)}; quote it if it is a name)" if text is not None else ""
+            raise self._error(line, col, f"mapping keys must be plain names, not a number, list or mapping{shown}", path)
+        return text, line, col
+
+    def _scalar(self, tag: str, text: str, line: int, col: int, path: str) -> Any:
+        """The value of a core-schema scalar by PyYAML's SafeConstructor, which knows YAML 1.1's forms
+        (0x1F, 1_000, 1:30, 0777 octal, .inf, yes/no/on/off, ~)."""
+        if tag == _STR_TAG:
+            return text
+        try:
+            return _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, text))
+        except ValueError:
+            limit = sys.get_int_max_str_digits()  # Python refuses to read longer integers
+            if limit and sum(c.isdigit() for c in text) > limit:
+                raise self._error(line, col, f"number {_short(text, 30)} is too long", path) from None
+        except (KeyError, IndexError):  # what PyYAML raises for `!!bool maybe` and an empty `!!int`
+            pass
+        raise self._error(line, col, f"{_short(text, 30)} is not a valid {_TYPE_WORDS[tag]}", path)
 
     @staticmethod
     def _tag_message(tag: str) -> str:
-        what = _TAG_NAMES.get(tag)
-        if what is None:
-            what = f"YAML tag {_short(tag)}"
+        what = _TAG_NAMES.get(tag) or f"YAML tag {_short(tag)}"
         return f"{what} is not supported: only mappings, lists, text, numbers, booleans and null"
 
-    def _bad_key(self, frame: _Open, tag: str | None, text: str | None, line: int, col: int) -> None:
-        """A key that is not text: a merge key, a scalar of another type, a list or a mapping."""
-        if tag == _MERGE_TAG:
-            self._fail(line, col, "YAML merge keys ('<<') are not supported: write the fields out", frame.path)
-            return
-        shown = f" ({_short(text)}; quote it if it is a name)" if text is not None else ""
-        self._fail(line, col, f"mapping keys must be plain names, not a number, list or mapping{shown}", frame.path)
-
-    def _open(self, event: yaml.CollectionStartEvent) -> None:
-        stack = self.stack
-        if len(stack) >= MAX_NESTING:
-            raise self._limit(event, f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING)")
-        anchor = event.anchor
-        if anchor is not None or not stack:
-            self._node_start(event, anchor)
-            self.sizes.pop(anchor, None)  # a redefined anchor is open again until it closes
-        is_map = event.__class__ is yaml.MappingStartEvent
-        frame = _Open(is_map, anchor, self.total)
-        self.total += 1
-        if self.total > MAX_YAML_NODES:
-            raise self._limit(event, _TOO_MANY_NODES)
-        parent = stack[-1] if stack else None
-        stack.append(frame)
-        if not self.building:
-            return
-        mark = event.start_mark
-        line, col = mark.line + 1, mark.column + 1
-        if parent is not None and parent.expect_key:
-            self._bad_key(parent, None, None, line, col)
-            return
-        tag = event.tag
-        if tag is not None and tag != "!" and tag != (_MAP_TAG if is_map else _SEQ_TAG):
-            self._fail(line, col, self._tag_message(tag), self._child_path(parent))
-            return
-        frame.items = {} if is_map else []
-        frame.path = self._child_path(parent)
-        loc = _located(frame.items, line, col, frame.keys)
-        if anchor is not None:
-            self.anchored[anchor] = _Anchored(loc)
-        self._attach(parent, loc)
-
-    def _alias(self, event: yaml.AliasEvent) -> None:
-        stack, anchor = self.stack, event.anchor
-        if anchor not in self.sizes and any(frame.anchor == anchor for frame in stack):
-            raise self._limit(event, f"the YAML alias *{anchor} refers to a node that contains it")
-        size, depth = self.sizes.get(anchor, (1, 0))
-        if len(stack) + depth > MAX_NESTING:
-            raise self._limit(event, f"YAML nested deeper than the limit of {MAX_NESTING} (MAX_NESTING) once aliases expand")
-        self.total += size
-        self._close(size, depth, None)
-        if self.total > MAX_YAML_NODES:
-            raise self._limit(event, _TOO_MANY_NODES)
-        if self.documents == 1 and anchor not in self.marks:
-            self._composer_error(yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark))
-        if not self.building:
-            return
-        node = self.anchored[anchor]
-        frame = stack[-1] if stack else None
-        line, col = node.loc.line, node.loc.col  # the anchored node's position, as the composer gives it
-        if frame is not None and frame.expect_key:
-            if node.tag != _STR_TAG:
-                self._bad_key(frame, node.tag, node.text, line, col)
-            elif node.text in frame.keys:
-                self._fail(line, col, "duplicate key", f"{frame.path}.{node.text}" if frame.path else node.text)
-            else:
-                frame.keys[node.text] = (line, col)
-                frame.key = node.text
-                frame.expect_key = False
-        else:
-            self._attach(frame, node.loc)
+    def _error(self, line: int, col: int, message: str, field: str) -> SpecError:
+        return SpecError(message, file=self.file, line=line, col=col, field=field)
