@@ -10,6 +10,11 @@ for batch norm (inference: one fused scale-and-shift), activations other than th
 and hard-sigmoid too) and residual adds, one op per input element for global average pooling (the
 squeeze of squeeze-and-excitation too), and `multiply_ops`: one op per element for the channel-wise
 rescaling of squeeze-and-excitation (v3 paper, Fig. 4). The 1x1 convs of squeeze-and-excitation are MACs.
+A pool costs one op per element of its window for each output element: global average pooling H*W per
+channel (its input elements, as above), a KxK max pool K*K per output element (ShuffleNetV2's stem; the
+K*K - 1 comparisons and one move, padded positions counted as a conv counts them), both as `pool_ops`.
+Concat, channel split and channel shuffle move data and compute nothing: zero MACs, params and other ops
+(as fvcore ignores only ops that are "technically truly 0 flops").
 
 params: what `sum(p.numel() for p in module.parameters())` gives for the equivalent PyTorch module:
 `weights` (conv and linear weight tensors), `biases`, `norm_params` (batch norm weight and bias).

@@ -1,7 +1,8 @@
 """Primitive ops: the one registry where each op's output shape, cost and PyTorch module live.
 
 A graph node holds one op. `torch_module(nn)` receives `torch.nn` from the caller, so this module
-never imports torch: the analysis path stays light.
+never imports torch (concat's `torch_apply` imports it when the torch builder runs it): the analysis path
+stays light.
 """
 
 from __future__ import annotations
@@ -341,3 +342,135 @@ class Add(Op):
     def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
         a, b = inputs
         return module(a + b)
+
+
+@register
+@dataclass(frozen=True)
+class Concat(Op):
+    """Channel concatenation of several tensors of one spatial size, in the order of the node's inputs
+    (GhostNet's ghost module, ShuffleNetV2's units). A copy: no MACs, no params, no other ops."""
+
+    name: ClassVar[str] = "concat"
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return sum(inputs)
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        first = inputs[0]
+        for x in inputs[1:]:
+            if (x.height, x.width) != (first.height, first.width):
+                raise ValueError(
+                    f"concat needs inputs of one spatial size, got {' and '.join(str(s) for s in inputs)}"
+                )
+        return Shape(sum(x.channels for x in inputs), first.height, first.width)
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        return Cost()
+
+    def torch_module(self, nn: Any) -> Any:
+        # No parameters; `torch_apply` concatenates and passes the result through, so forward hooks on
+        # the node see the concatenated tensor.
+        return nn.Identity()
+
+    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
+        import torch  # only reached from the torch builder, which has imported it already
+
+        return module(torch.cat(inputs, dim=1))
+
+
+@register
+@dataclass(frozen=True)
+class Split(Op):
+    """A contiguous range of its input's channels, `start` to `start + channels` (ShuffleNetV2's channel
+    split takes each half; GhostNet's ghost module keeps the first `channels` of its concatenation).
+    A copy: no MACs, no params, no other ops."""
+
+    name: ClassVar[str] = "split"
+    start: int
+    channels: int
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return self.channels
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        if self.start + self.channels > x.channels:
+            raise ValueError(
+                f"split of channels {self.start}..{self.start + self.channels - 1} needs at least "
+                f"{self.start + self.channels} input channels, got {x.channels}"
+            )
+        return Shape(self.channels, x.height, x.width)
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        return Cost()
+
+    def attributes(self) -> dict[str, int]:
+        return {"start": self.start, "channels": self.channels}
+
+    def torch_module(self, nn: Any) -> Any:
+        return nn.Identity()
+
+    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
+        (x,) = inputs
+        return module(x[:, self.start : self.start + self.channels])
+
+
+@register
+@dataclass(frozen=True)
+class ChannelShuffle(Op):
+    """Channel shuffle (ShuffleNet, Zhang et al. 2018, Fig. 1; torchvision shufflenetv2.py `channel_shuffle`):
+    view C channels as `groups` x C/groups, transpose, flatten. A permutation: no MACs, params or other ops."""
+
+    name: ClassVar[str] = "channel_shuffle"
+    groups: int = 2
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return inputs[0]
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        if x.channels % self.groups:
+            raise ValueError(f"channel shuffle in {self.groups} groups needs channels divisible by {self.groups}, got {x.channels}")
+        return x
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        return Cost()
+
+    def attributes(self) -> dict[str, int]:
+        return {"groups": self.groups}
+
+    def torch_module(self, nn: Any) -> Any:
+        return nn.Identity()
+
+    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
+        (x,) = inputs
+        b, c, h, w = x.shape
+        return module(x.view(b, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(b, c, h, w))
+
+
+@register
+@dataclass(frozen=True)
+class MaxPool(Op):
+    """KxK max pooling at a stride, padded by K // 2 as torchvision's ShuffleNetV2 stem
+    (`nn.MaxPool2d(3, 2, 1)`): output ceil(input / stride) for an odd K, as a conv's."""
+
+    name: ClassVar[str] = "maxpool"
+    kernel: int = 3
+    stride: int = 2
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return inputs[0]
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        (x,) = inputs
+        return Shape(x.channels, output_size(x.height, self.stride), output_size(x.width, self.stride))
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        # One op per window element per output element (counts.py), padded positions included as a conv's.
+        return Cost(pool_ops=self.kernel * self.kernel * output.elements)
+
+    def attributes(self) -> dict[str, int]:
+        return {"kernel": self.kernel, "stride": self.stride}
+
+    def torch_module(self, nn: Any) -> Any:
+        return nn.MaxPool2d(self.kernel, self.stride, self.kernel // 2)

@@ -9,7 +9,11 @@ that module's name in the import below); the spec parser, `mbcost schema`, the g
 the torch builder find it through `BLOCKS`.
 """
 
+# Registration order is the order kinds are listed in messages and the schema: MobileNet's first.
 from . import mobilenet  # noqa: F401  (registers its kinds)
+
+# isort: split
+from . import ghostnet, shufflenet  # noqa: F401
 from .base import BLOCKS, IN, Block, BlockError, Context, Expansion, Layer, SqueezeExcitation, register
 
 __all__ = ["BLOCKS", "IN", "Block", "BlockError", "Context", "Expansion", "Layer", "SqueezeExcitation", "register"]

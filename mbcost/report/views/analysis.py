@@ -47,7 +47,7 @@ def _attrs(layer: LayerCost) -> str:
     if "kernel" not in a:
         return " ".join(f"{key} {value}" for key, value in a.items())
     text = f"k{a['kernel']} s{a['stride']}"
-    return text + (f" g{a['groups']}" if a["groups"] != 1 else "")
+    return text + (f" g{a['groups']}" if a.get("groups", 1) != 1 else "")  # a pool has no groups
 
 
 LAYER_COLUMNS = (
