@@ -106,6 +106,13 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
         if values.get("residual") is True:
             # A forced shortcut needs stride 1 and equal channels: keep the channels as they are.
             values.update(stride=1, scaling="none", channels=before)
+        if cls.kind == "shuffle_unit":
+            # A stride-1 unit keeps its channels, which must be even; otherwise draw a stride-2 unit to an even width.
+            values["scaling"] = "none"
+            if values.get("stride", 1) == 1 and before % 2 == 0:
+                values["channels"] = before
+            else:
+                values.update(stride=2, channels=2 * max(1, values["channels"] // 2))
         block = cls(**values)
         # Expansions compound over repeats and layers (8^15 at worst): keep the widths small, far below
         # MAX_CHANNELS, so every drawn spec is valid and a real forward pass stays cheap.

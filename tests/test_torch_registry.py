@@ -18,7 +18,10 @@ from mbcost.pytorch.verify import verify  # noqa: E402
 from mbcost.spec.builtin import builtin_names  # noqa: E402
 
 # Values for the required fields of block kinds; a new kind with another required field must add one.
-REQUIRED_VALUES = {"channels": 24, "kernel": 3, "expansion": 6}
+REQUIRED_VALUES = {"channels": 24, "kernel": 3, "expansion": 6, "expanded_channels": 48}
+# Fields a kind needs beyond those to fit the 16-channel stem: a ShuffleNetV2 unit keeps its channels at
+# stride 1, so its first copy is the stride-2 unit (and the second the stride-1 one).
+KIND_VALUES = {"shuffle_unit": {"stride": 2}}
 
 
 def block_spec(kind: str) -> str:
@@ -31,7 +34,7 @@ def block_spec(kind: str) -> str:
     for name in names:
         assert name in REQUIRED_VALUES, f"block kind {kind!r}: add a test value for required field {name!r}"
         fields[name] = REQUIRED_VALUES[name]
-    body = ", ".join(f"{k}: {v}" for k, v in {**fields, "repeat": 2}.items())
+    body = ", ".join(f"{k}: {v}" for k, v in {**fields, **KIND_VALUES.get(kind, {}), "repeat": 2}.items())
     return (
         "input: {channels: 3, resolution: 33}\nclasses: 10\n"
         "stem: {conv: {kernel: 3, stride: 2, channels: 16}}\n"
