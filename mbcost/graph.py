@@ -136,7 +136,7 @@ def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
     alpha = spec.width_multiplier if width_multiplier is None else WIDTH_MULTIPLIER.convert(width_multiplier)
     _check_repeats(spec)
     width = WidthPolicy(alpha, spec.rounding, spec.divisor)
-    ctx = Context(width, spec.defaults.norm, spec.defaults.activation, spec.defaults.se)
+    ctx = Context(width, spec.defaults.norm, spec.defaults.activation, spec.defaults.se, spec.defaults.padding)
     nodes: list[Wired] = []
     pairs: list[Pair] = []
     fused: list[Fused] = []

@@ -22,6 +22,7 @@ from mbcost.spec.records import Classifier, Defaults, Input, Spec
 BY_NAME = {
     "kernel": st.sampled_from([1, 3, 5, 7]),
     "stride": st.sampled_from([1, 2]),
+    "dilation": st.sampled_from([1, 2, 3]),
     "repeat": st.integers(1, 3),
     "channels": st.integers(1, 40),
     "expanded_channels": st.integers(1, 96),
@@ -103,6 +104,8 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
         values = draw(block_fields(cls))
         names = {f.name for f in spec_fields(cls)}
         before, _ = _channels(dataclasses.replace(spec, blocks=tuple(layers)), alpha, resolution)
+        if values.get("dilation", 1) > 1:
+            values["stride"] = 1  # a dilated conv keeps the resolution
         if values.get("residual") is True:
             # A forced shortcut needs stride 1 and equal channels: keep the channels as they are.
             values.update(stride=1, scaling="none", channels=before)

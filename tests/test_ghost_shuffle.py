@@ -72,12 +72,12 @@ def test_channel_shuffle_and_split_in_torch_move_the_channels_as_torchvision():
     x = torch.randn(2, 12, 3, 5)
     nn = torch.nn
     shuffle = ChannelShuffle(3)
-    assert torch.equal(shuffle.torch_apply(shuffle.torch_module(nn), [x]), channel_shuffle(x, 3))
+    assert torch.equal(shuffle.torch_module(nn)(x), channel_shuffle(x, 3))
     split = Split(4, 5)
-    assert torch.equal(split.torch_apply(split.torch_module(nn), [x]), x[:, 4:9])
+    assert torch.equal(split.torch_module(nn)(x), x[:, 4:9])
     concat = Concat()
     y = torch.randn(2, 3, 3, 5)
-    assert torch.equal(concat.torch_apply(concat.torch_module(nn), [x, y]), torch.cat([x, y], 1))
+    assert torch.equal(concat.torch_module(nn)(x, y), torch.cat([x, y], 1))
 
 
 # --- block kinds: closed forms at odd sizes -----------------------------------------------------------
@@ -336,3 +336,71 @@ def test_ghost_width_math_is_timm():
     graph = build_graph(load("ghostnet_1_0"), 0.5)
     node = graph.node("blocks.1.ghost1.primary").op
     assert node.out_channels == math.ceil(24 / 2)  # mid = make_divisible(48 * 0.5, 4) = 24
+
+
+# --- dilation and TensorFlow 'SAME' padding -------------------------------------------------------------
+
+DILATED = (
+    "input: {{channels: 3, resolution: 15}}\nclasses: 10\ndivisor: 1\n{defaults}"
+    "stem: {{conv: {{kernel: 3, stride: 2, channels: 6}}}}\n"
+    "blocks:\n  - bottleneck: {{expansion: 2, channels: 6, dilation: {d}}}\n"
+    "  - separable: {{channels: 8, kernel: 5, dilation: {d}}}\n  - depthwise: {{dilation: {d}}}\n"
+)
+
+
+@pytest.mark.parametrize("dilation", [2, 4])
+def test_dilation_keeps_the_size_and_the_macs(dilation):
+    # stem 15 -> 8 px; every dilated stride-1 conv keeps 8x8, and costs K*K*C per output pixel as undilated.
+    hw = 8 * 8
+    dilated = analyze_spec(spec(DILATED.format(defaults="", d=dilation)))
+    assert all(layer.node.output_shape[1:] == (8, 8) for layer in dilated.layers[1:])
+    depthwise = {layer.node.name: layer.cost.macs for layer in dilated.layers if layer.node.op.kind == "depthwise"}
+    assert depthwise == {"blocks.0.depthwise": 3 * 3 * 12 * hw, "blocks.1.depthwise": 5 * 5 * 6 * hw, "blocks.2": 3 * 3 * 8 * hw}
+    plain = analyze_spec(spec(DILATED.format(defaults="", d=1)))
+    assert (dilated.total.macs, dilated.total.params) == (plain.total.macs, plain.total.params)
+
+
+@pytest.mark.parametrize("resolution", [15, 16, 33])
+@pytest.mark.parametrize("padding", ["symmetric", "same"])
+def test_dilated_and_same_padded_convs_verify_in_torch(resolution, padding):
+    pytest.importorskip("torch")
+    from mbcost.pytorch.verify import verify
+
+    text = DILATED.format(defaults=f"defaults: {{padding: {padding}}}\n", d=2)
+    result = verify(build_graph(spec(text), None, resolution))
+    assert [(row.name, row.differences) for row in result.mismatches] == []
+    assert result.ok
+
+
+@pytest.mark.parametrize(
+    "size,kernel,stride,dilation,expected",
+    [
+        # TensorFlow 'SAME': total = max((ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0), the odd pixel after
+        (224, 3, 2, 1, (0, 1)),  # (112 - 1) * 2 + 3 - 224 = 1
+        (225, 3, 2, 1, (1, 1)),  # (113 - 1) * 2 + 3 - 225 = 2
+        (224, 5, 2, 1, (1, 2)),  # 222 + 5 - 224 = 3
+        (17, 3, 1, 2, (2, 2)),  # 16 + 5 - 17 = 4
+    ],
+)
+def test_tf_same_padding(size, kernel, stride, dilation, expected):
+    from mbcost.arch.ops import tf_same_padding
+
+    assert tf_same_padding(size, kernel, stride, dilation) == expected
+
+
+def test_same_padding_pads_as_tensorflow_in_torch():
+    torch = pytest.importorskip("torch")
+    # A 3x3 stride-2 conv on 6x6: TF pads 0 before and 1 after, so output pixel (0, 0) sees input rows and
+    # columns 0..2 (a symmetric pad of 1 would see -1..1). All-ones weights sum that window.
+    conv = Conv(1, 1, 3, 2, bias=False, norm="none", padding="same").torch_module(torch.nn).conv
+    torch.nn.init.ones_(conv.weight)
+    x = torch.arange(36.0).reshape(1, 1, 6, 6)
+    assert conv(x)[0, 0, 0, 0].item() == x[0, 0, :3, :3].sum().item()
+    assert conv(x)[0, 0, 2, 2].item() == x[0, 0, 4:6, 4:6].sum().item()  # the last window: rows 4, 5 and the pad
+
+
+def test_a_dilation_with_a_stride_is_one_located_line(tmp_path):
+    path = tmp_path / "net.yaml"
+    path.write_text(BAD + "  - bottleneck: {expansion: 6, channels: 16, stride: 2, dilation: 2}\n")
+    result = CliRunner().invoke(cli, ["analyze", str(path)])
+    assert_one_line_error(result, path, 6, "bottleneck.dilation", "needs stride 1; this repeat has stride 2")

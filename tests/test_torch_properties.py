@@ -58,7 +58,8 @@ def check_structure(node, module):
     conv = module.conv
     assert (conv.in_channels, conv.out_channels, conv.groups) == (op.in_channels, op.out_channels, op.groups)
     assert conv.kernel_size == (op.kernel, op.kernel) and conv.stride == (op.stride, op.stride)
-    assert conv.padding == (op.kernel // 2, op.kernel // 2)
+    assert conv.dilation == (op.dilation, op.dilation)
+    assert conv.padding == (op.dilation * (op.kernel // 2),) * 2
     assert (conv.bias is not None) == op.bias
     assert isinstance(getattr(module, "norm", None), torch.nn.BatchNorm2d) == (op.norm == "batch")
     act = getattr(module, "act", None)

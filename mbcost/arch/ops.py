@@ -1,13 +1,14 @@
 """Primitive ops: the one registry where each op's output shape, cost and PyTorch module live.
 
 A graph node holds one op. `torch_module(nn)` receives `torch.nn` from the caller, so this module
-never imports torch (concat's `torch_apply` imports it when the torch builder runs it): the analysis path
-stays light.
+never imports torch (the modules of concat, split and shuffle import it when the torch builder makes them):
+the analysis path stays light.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -47,6 +48,10 @@ ACTIVATIONS: dict[str, Activation] = {
 ACTIVATION_ALIASES = {"swish": "silu"}
 
 NORMS = ("batch", "none")
+# How the torch build pads a conv: "symmetric", K // 2 on every side (PyTorch, torchvision); "same", as
+# TensorFlow's 'SAME' (timm Conv2dSame): the total padding that gives ceil(input / stride), the odd pixel at
+# the bottom and right. Both give the same output size, so the counts never depend on it.
+PADDINGS = ("symmetric", "same")
 
 
 def activation_names() -> tuple[str, ...]:
@@ -57,9 +62,10 @@ def norm_names() -> tuple[str, ...]:
     return NORMS
 
 
-# The spec field types of an activation and a norm name.
+# The spec field types of an activation, a norm and a padding name.
 ACTIVATION = Choice(activation_names, "activation", lambda: ACTIVATION_ALIASES)
 NORM = Choice(norm_names, "norm")
+PADDING = Choice(lambda: PADDINGS, "padding")
 
 
 OPS: dict[str, type[Op]] = {}
@@ -128,7 +134,9 @@ def _norm_act_modules(nn: Any, channels: int, norm: str, activation: str) -> lis
 class Conv(Op):
     """2-D convolution with 'same' padding, optionally followed by batch norm and an activation.
 
-    groups = 1 is a standard (or 1x1 pointwise) convolution; groups = in = out is depthwise.
+    groups = 1 is a standard (or 1x1 pointwise) convolution; groups = in = out is depthwise. A dilated
+    (atrous) conv spreads its K x K taps `dilation` pixels apart at stride 1 (DeepLab's MobileNetV2 at
+    output stride 16 or 8): the same weights and MACs per output pixel, and the input's size kept.
     """
 
     name: ClassVar[str] = "conv"
@@ -140,6 +148,8 @@ class Conv(Op):
     bias: bool = False
     norm: str = "batch"
     activation: str = "none"
+    dilation: int = 1
+    padding: str = "symmetric"  # PADDINGS: the torch build's only
 
     @property
     def kind(self) -> str:
@@ -156,6 +166,8 @@ class Conv(Op):
         (x,) = inputs
         if x.channels != self.in_channels:
             raise ValueError(f"expects {self.in_channels} input channels, got {x.channels}")
+        if self.dilation > 1 and self.stride > 1:
+            raise ValueError(f"a dilated conv needs stride 1, got dilation {self.dilation} with stride {self.stride}")
         return Shape(self.out_channels, output_size(x.height, self.stride), output_size(x.width, self.stride))
 
     def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
@@ -169,20 +181,47 @@ class Conv(Op):
         )
 
     def attributes(self) -> dict[str, int]:
-        return {"kernel": self.kernel, "stride": self.stride, "groups": self.groups}
+        out = {"kernel": self.kernel, "stride": self.stride, "groups": self.groups}
+        if self.dilation != 1:
+            out["dilation"] = self.dilation
+        return out
 
     def torch_module(self, nn: Any) -> Any:
-        conv = nn.Conv2d(
+        symmetric = self.padding == "symmetric"
+        conv = (nn.Conv2d if symmetric else _conv2d_same_class(nn))(
             self.in_channels,
             self.out_channels,
             self.kernel,
             stride=self.stride,
-            padding=self.kernel // 2,
+            # dilation * (K - 1) / 2 on each side keeps ceil(input / stride) for an odd K
+            padding=self.dilation * (self.kernel // 2) if symmetric else 0,
+            dilation=self.dilation,
             groups=self.groups,
             bias=self.bias,
         )
         parts = [("conv", conv), *_norm_act_modules(nn, self.out_channels, self.norm, self.activation)]
         return nn.Sequential(OrderedDict(parts))
+
+
+def tf_same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'SAME' padding of one spatial dimension (before, after): the total that gives
+    ceil(size / stride), the odd pixel after (timm `get_same_padding`)."""
+    total = max((math.ceil(size / stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+@functools.cache
+def _conv2d_same_class(nn: Any) -> type:
+    """nn.Conv2d padded as TensorFlow's 'SAME' at run time (timm Conv2dSame), built on the `torch.nn` handed in."""
+
+    class Conv2dSame(nn.Conv2d):
+        def forward(self, x: Any) -> Any:
+            (k, _), (s, _), (d, _) = self.kernel_size, self.stride, self.dilation
+            top, bottom = tf_same_padding(x.shape[-2], k, s, d)
+            left, right = tf_same_padding(x.shape[-1], k, s, d)
+            return self._conv_forward(nn.functional.pad(x, (left, right, top, bottom)), self.weight, self.bias)
+
+    return Conv2dSame
 
 
 @register
@@ -300,13 +339,14 @@ def _squeeze_excitation_class(nn: Any) -> type:
     """torchvision.ops.SqueezeExcitation, built on the `torch.nn` handed in (this module never imports torch)."""
 
     class SqueezeExcitation(nn.Module):
-        def __init__(self, channels: int, squeeze: int, activation: str, gate: str):
+        def __init__(self, channels: int, squeeze: int, activation: str | None, gate: str | None):
             super().__init__()
             self.avgpool = nn.AdaptiveAvgPool2d(1)
             self.fc1 = nn.Conv2d(channels, squeeze, 1)
             self.fc2 = nn.Conv2d(squeeze, channels, 1)
-            self.activation = getattr(nn, activation)()
-            self.scale_activation = getattr(nn, gate)()
+            # `none` (no torch class) is the identity: a spec may ask for it as the inner activation or the gate
+            self.activation = getattr(nn, activation or "Identity")()
+            self.scale_activation = getattr(nn, gate or "Identity")()
 
         def forward(self, x: Any) -> Any:
             scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
@@ -368,14 +408,7 @@ class Concat(Op):
         return Cost()
 
     def torch_module(self, nn: Any) -> Any:
-        # No parameters; `torch_apply` concatenates and passes the result through, so forward hooks on
-        # the node see the concatenated tensor.
-        return nn.Identity()
-
-    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
-        import torch  # only reached from the torch builder, which has imported it already
-
-        return module(torch.cat(inputs, dim=1))
+        return _data_movement_classes(nn)[0]()
 
 
 @register
@@ -408,11 +441,7 @@ class Split(Op):
         return {"start": self.start, "channels": self.channels}
 
     def torch_module(self, nn: Any) -> Any:
-        return nn.Identity()
-
-    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
-        (x,) = inputs
-        return module(x[:, self.start : self.start + self.channels])
+        return _data_movement_classes(nn)[1](self.start, self.channels)
 
 
 @register
@@ -440,12 +469,42 @@ class ChannelShuffle(Op):
         return {"groups": self.groups}
 
     def torch_module(self, nn: Any) -> Any:
-        return nn.Identity()
+        return _data_movement_classes(nn)[2](self.groups)
 
-    def torch_apply(self, module: Any, inputs: list[Any]) -> Any:
-        (x,) = inputs
-        b, c, h, w = x.shape
-        return module(x.view(b, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(b, c, h, w))
+
+@functools.cache
+def _data_movement_classes(nn: Any) -> tuple[type, type, type]:
+    """The torch modules of concat, split and channel shuffle, built on the `torch.nn` handed in."""
+    import torch  # reached only from the torch builder, which has imported it already
+
+    class Concat(nn.Module):
+        def forward(self, *inputs: Any) -> Any:
+            return torch.cat(inputs, dim=1)
+
+    class Split(nn.Module):
+        def __init__(self, start: int, channels: int):
+            super().__init__()
+            self.start, self.channels = start, channels
+
+        def forward(self, x: Any) -> Any:
+            return x[:, self.start : self.start + self.channels]
+
+        def extra_repr(self) -> str:
+            return f"start={self.start}, channels={self.channels}"
+
+    class ChannelShuffle(nn.Module):
+        def __init__(self, groups: int):
+            super().__init__()
+            self.groups = groups
+
+        def forward(self, x: Any) -> Any:
+            b, c, h, w = x.shape
+            return x.view(b, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(b, c, h, w)
+
+        def extra_repr(self) -> str:
+            return f"groups={self.groups}"
+
+    return Concat, Split, ChannelShuffle
 
 
 @register

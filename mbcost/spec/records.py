@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .. import limits
 from ..arch.blocks import Block, SqueezeExcitation
 from ..arch.counts import DTYPE_BYTES
-from ..arch.ops import ACTIVATION, NORM
+from ..arch.ops import ACTIVATION, NORM, PADDING
 from ..arch.scaling import RESOLUTION, ROUNDING, SCALING_MODES, WIDTH_MULTIPLIER
 from ..fields import Bool, Choice, Int, Layers, Number, Quantity, Record, Text, spec_field
 
@@ -30,6 +30,10 @@ class Defaults:
     activation: str = spec_field(ACTIVATION, "relu", "activation after every conv")
     se: SqueezeExcitation = spec_field(
         Record(SqueezeExcitation), SqueezeExcitation(), "the squeeze-and-excitation a block's `se: true` means"
+    )
+    padding: str = spec_field(
+        PADDING, "symmetric", "how the PyTorch build pads convs: symmetric (K // 2, PyTorch) or same (TensorFlow's "
+        "'SAME': the odd pixel at the bottom and right); the counts do not change"
     )
 
 

@@ -17,6 +17,7 @@ STRIDE = Int(maximum=limits.MAX_STRIDE, limit_name="MAX_STRIDE")
 REPEAT = Int(maximum=limits.MAX_REPEAT, limit_name="MAX_REPEAT")
 SCALING = Choice(lambda: SCALING_MODES, "scaling")
 EXPANSION = Number(maximum=limits.MAX_EXPANSION)
+DILATION = Int(maximum=limits.MAX_KERNEL, limit_name="MAX_KERNEL")
 
 IN = ""  # the role that stands for the block's input in `Layer.inputs`
 
@@ -85,6 +86,7 @@ class Context:
     norm: str = "batch"
     activation: str = "relu"
     se: SqueezeExcitation = SqueezeExcitation()  # what a block's `se: true` means
+    padding: str = "symmetric"  # how the torch build pads every conv (ops.PADDINGS)
 
     def squeeze_excitation(self, se: bool | SqueezeExcitation) -> SqueezeExcitation | None:
         """A block's `se` field as a record: true is the model's default, false none."""
@@ -105,14 +107,20 @@ class Context:
 
     def conv(
         self, block: NormAct, in_channels: int, out_channels: int, kernel: int, stride: int = 1, groups: int = 1,
-        activation: str | None = None, bias: bool | None = None,
+        activation: str | None = None, bias: bool | None = None, dilation: int = 1,
     ) -> Conv:
         """conv -> norm -> activation with the block's (or the model's) norm and activation; a bias only
         without a norm, unless the block says otherwise."""
         norm = block.norm or self.norm
+        if dilation > 1 and stride > 1:
+            raise BlockError(
+                "dilation", f"a dilated conv keeps its input's size, so it needs stride 1; this repeat has stride {stride} "
+                "(DeepLab sets the stride to 1 where it dilates)",
+            )
         return Conv(
             in_channels, out_channels, kernel, stride, groups,
             norm == "none" if bias is None else bias, norm, activation or block.activation or self.activation,
+            dilation, self.padding,
         )
 
 

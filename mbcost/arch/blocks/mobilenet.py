@@ -11,6 +11,7 @@ from ..ops import Add, SqueezeExcite
 from ..scaling import expand_channels
 from .base import (
     CHANNELS,
+    DILATION,
     EXPANSION,
     IN,
     KERNEL,
@@ -25,6 +26,10 @@ from .base import (
     derived,
     register,
 )
+
+# DeepLab (Chen et al. 2017; MobileNetV2 paper, Section 6.3) runs MobileNetV2 at output stride 16 or 8: the
+# rows after it keep stride 1 and dilate their depthwise convs instead.
+DILATION_DOC = "dilation (atrous rate) of the depthwise conv: taps this many pixels apart, stride 1 only"
 
 
 @register
@@ -53,9 +58,11 @@ class DepthwiseBlock(NormAct):
     doc: ClassVar[str] = "depthwise KxK convolution (one filter per channel) -> norm -> activation"
     kernel: int = spec_field(KERNEL, 3, "kernel size K (odd)")
     stride: int = spec_field(STRIDE, 1, "stride of the first repeat")
+    dilation: int = spec_field(DILATION, 1, DILATION_DOC)
 
     def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
-        return Expansion((Layer("", ctx.conv(self, in_channels, in_channels, self.kernel, stride, in_channels)),))
+        m = in_channels
+        return Expansion((Layer("", ctx.conv(self, m, m, self.kernel, stride, m, dilation=self.dilation)),))
 
 
 @register
@@ -87,6 +94,7 @@ class SeparableBlock(NormAct):
     channels: int = spec_field(CHANNELS, doc="output channels N, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride of the depthwise conv, first repeat")
     kernel: int = spec_field(KERNEL, 3, "depthwise kernel size K (odd)")
+    dilation: int = spec_field(DILATION, 1, DILATION_DOC)
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
     def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
@@ -94,7 +102,7 @@ class SeparableBlock(NormAct):
         out = ctx.channels(self.channels, self.scaling, "channels")
         return Expansion(
             (
-                Layer("depthwise", ctx.conv(self, m, m, self.kernel, stride, m)),
+                Layer("depthwise", ctx.conv(self, m, m, self.kernel, stride, m, dilation=self.dilation)),
                 Layer("pointwise", ctx.conv(self, m, out, 1), ("depthwise",)),
             ),
             pairs=(("depthwise", "pointwise"),),
@@ -118,6 +126,7 @@ class BottleneckBlock(NormAct):
     channels: int = spec_field(CHANNELS, doc="output channels c, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride s of the depthwise conv, first repeat")
     kernel: int = spec_field(KERNEL, 3, "depthwise kernel size K (odd)")
+    dilation: int = spec_field(DILATION, 1, DILATION_DOC)
     se: bool | SqueezeExcitation = spec_field(
         Toggle(SqueezeExcitation), False,
         "squeeze-and-excitation after the depthwise conv (v3 paper, Fig. 4): true (the model's), or its own record",
@@ -139,7 +148,8 @@ class BottleneckBlock(NormAct):
         layers = []
         if has_expand:
             layers.append(Layer("expand", ctx.conv(self, m, hidden, 1)))
-        layers.append(Layer("depthwise", ctx.conv(self, hidden, hidden, self.kernel, stride, hidden), (layers[-1].role if layers else IN,)))
+        depthwise = ctx.conv(self, hidden, hidden, self.kernel, stride, hidden, dilation=self.dilation)
+        layers.append(Layer("depthwise", depthwise, (layers[-1].role if layers else IN,)))
         se = ctx.squeeze_excitation(self.se)
         if se is not None:
             squeeze = se.squeeze(m, hidden, ctx.width.divisor)
