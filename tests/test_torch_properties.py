@@ -103,6 +103,7 @@ def test_cpu_forward_gives_inferred_shape_at_every_node(case):
     assert seen == {node.name: expected_torch_shape(node, batch) for node in graph.nodes}
     if spec.classifier is not None:
         assert list(out.shape) == [batch, spec.classes]
-    # trainable: every parameter receives a gradient
-    out.float().sum().backward()
-    assert all(p.grad is not None for p in model.parameters())
+    # trainable: every parameter receives a gradient (a net of max pools alone has none to train)
+    if any(True for _ in model.parameters()):
+        out.float().sum().backward()
+        assert all(p.grad is not None for p in model.parameters())
