@@ -70,4 +70,8 @@ class TorchMissing(ImportError):
     """PyTorch is not installed; only `build_module` and `mbcost verify` need it."""
 
     def __init__(self) -> None:
-        super().__init__("this needs PyTorch, which is not installed: pip install 'mbcost[torch]'")
+        # mbcost is installed from its clone, not from a package index: the README's Quick start says how.
+        super().__init__(
+            "this needs PyTorch, which is not installed: from the mbcost clone, "
+            "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu && pip install '.[torch]'"
+        )

@@ -131,7 +131,7 @@ def test_without_torch_verify_says_how_to_install_and_exits_2():
     )
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr.count("\n") == 1 and "pip install 'mbcost[torch]'" in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "pip install '.[torch]'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -143,7 +143,7 @@ def test_without_torch_build_module_raises_import_error():
         "except ImportError as error:\n    print(error)\n"
     )
     assert proc.returncode == 0, proc.stderr
-    assert "pip install 'mbcost[torch]'" in proc.stdout
+    assert "pip install '.[torch]'" in proc.stdout
 
 
 def test_analysis_path_never_imports_torch():

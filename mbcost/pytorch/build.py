@@ -17,7 +17,7 @@ from ..graph import INPUT, Graph
 try:
     import torch
     from torch import nn
-except ImportError as error:  # torch is an optional dependency: `pip install 'mbcost[torch]'`
+except ImportError as error:  # torch is an optional dependency: `pip install '.[torch]'`
     raise TorchMissing() from error
 
 
