@@ -9,8 +9,6 @@ import sys
 
 import pytest
 
-from mbcost.cli import cli
-
 from .conftest import REPO, run
 
 
@@ -130,13 +128,6 @@ def test_analysis_path_imports_neither_torch_nor_numpy():
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-
-
-def test_help_for_every_command():
-    for name, command in cli.commands.items():
-        result = run(name, "--help")
-        assert result.exit_code == 0, name
-        assert command.get_short_help_str() or name in result.stdout
 
 
 def test_json_text_holds_exactly_the_report():

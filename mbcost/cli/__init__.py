@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import SpecError, TorchMissing
-from . import analyze, check, compare, schema, sweep, validate, verify
+from . import analyze, check, compare, schema, show, sweep, validate, verify
 from .output import Outcome
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
@@ -19,6 +19,15 @@ EXIT_CODES = {Outcome.OK: EXIT_OK, Outcome.FINDING: EXIT_FINDING, Outcome.BAD_IN
 
 class MbcostGroup(click.Group):
     """Runs a command and turns every usage or spec error into one line on stderr with exit code 2."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `mbcost` alone prints the help on stdout and exits 0, as `mbcost --help` does. Click 8.1 did
+        # this itself; from 8.2 it raises NoArgsIsHelpError, a usage error, which would print the help
+        # as one line on stderr below. Deciding here gives one behaviour for the whole click range.
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         try:
@@ -49,6 +58,7 @@ def cli() -> None:
 for command in (
     analyze.analyze,
     analyze.list_specs,
+    show.show,
     compare.compare,
     schema.schema,
     sweep.sweep,

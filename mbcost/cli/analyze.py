@@ -13,7 +13,7 @@ VIEWS = ("layer", "resolution", "row", "stage")
 SORTS = ("macs", "params", "memory", "weights")
 
 
-@click.command()
+@click.command(short_help="Per-layer MACs, params and activation memory.")
 @spec_argument
 @alpha_option
 @resolution_option
@@ -32,7 +32,14 @@ SORTS = ("macs", "params", "memory", "weights")
 def analyze(
     spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, top: int | None, sort: str | None, fmt: str, output: Path | None
 ) -> Outcome:
-    """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name)."""
+    """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name).
+
+    \b
+    Examples:
+      mbcost analyze mobilenet_v2 --alpha 0.75
+      mbcost analyze my_net.yaml --by row --top 10
+      mbcost analyze my_net.yaml -o layers.csv
+    """
     from ..analysis.cost import analyze as run
     from ..graph import build_graph
     from ..report.views import analysis, rollup
@@ -52,9 +59,15 @@ def analyze(
     return Outcome.OK
 
 
-@click.command(name="list")
+@click.command(name="list", short_help="The built-in specs with their costs.")
 def list_specs() -> Outcome:
-    """The built-in specs with their costs; a name works wherever a SPEC is asked for."""
+    """The built-in specs with their costs; a name works wherever a SPEC is asked for.
+
+    \b
+    Example:
+      mbcost list
+      mbcost show mobilenet_v3_small > my_net.yaml
+    """
     from rich.table import Table
 
     from ..analysis.cost import analyze as run

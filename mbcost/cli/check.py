@@ -13,6 +13,7 @@ from .options import (
     QUANTITY,
     alpha_option,
     budget_options,
+    complete_spec,
     dtype_option,
     format_option,
     output_option,
@@ -21,8 +22,8 @@ from .options import (
 from .output import Outcome, emit
 
 
-@click.command()
-@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@click.command(short_help="Exit 1 when a spec is over its budget (a CI gate).")
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, shell_complete=complete_spec)
 @alpha_option
 @resolution_option
 @budget_options
@@ -51,7 +52,14 @@ def check(
     output: Path | None,
 ) -> Outcome:
     """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params/
-    --max-memory/--max-weight-bytes, or growth over a --baseline report. Exit 0 within budget, 2 bad input."""
+    --max-memory/--max-weight-bytes, or growth over a --baseline report. Exit 0 within budget, 2 bad input.
+
+    \b
+    Examples:
+      mbcost check mobilenet_v2 --max-macs 300M --max-params 3.5M
+      mbcost check configs/*.yaml --format github
+      mbcost check my_net.yaml --baseline base.json --max-growth 2%
+    """
     from fractions import Fraction
 
     from ..analysis import budget

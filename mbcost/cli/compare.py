@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from .options import alpha_option, dtype_option, format_option, output_option, resolution_option
+from .options import alpha_option, complete_spec, dtype_option, format_option, output_option, resolution_option
 from .output import Outcome, emit
 
 
-@click.command()
-@click.argument("specs", metavar="A B [C...]", nargs=-1)
+@click.command(short_help="Networks side by side, with B - A.")
+@click.argument("specs", metavar="A B [C...]", nargs=-1, shell_complete=complete_spec)
 @alpha_option
 @resolution_option
 @dtype_option
@@ -21,7 +21,13 @@ def compare(specs: tuple[str, ...], alpha: float | None, resolution: int | None,
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
     --alpha and --resolution apply to a side without its own settings. With more than two, each
-    against the first (A): a leaderboard of variants."""
+    against the first (A): a leaderboard of variants.
+
+    \b
+    Examples:
+      mbcost compare mobilenet_v1 mobilenet_v2
+      mbcost compare mobilenet_v2@0.5 mobilenet_v2@1.0,160
+    """
     from ..analysis.compare import compare_all, parse_target
     from ..report.views import compare as view
 

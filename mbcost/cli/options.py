@@ -103,8 +103,18 @@ QUANTITY = Quantity()
 PERCENT = Percent()
 
 
+def complete_spec(ctx: Any, param: Any, incomplete: str) -> list[Any]:
+    """Shell completion of a SPEC: the built-in names that start with what was typed, and files."""
+    from click.shell_completion import CompletionItem
+
+    from ..spec.builtin import builtin_names
+
+    names = [CompletionItem(name) for name in builtin_names() if name.startswith(incomplete)]
+    return [*names, CompletionItem(incomplete, type="file")]
+
+
 def spec_argument(f: Any) -> Any:
-    return click.argument("spec", metavar="SPEC")(f)
+    return click.argument("spec", metavar="SPEC", shell_complete=complete_spec)(f)
 
 
 def alpha_option(f: Any) -> Any:

@@ -11,7 +11,7 @@ from .output import Outcome, emit
 from .progress import Progress
 
 
-@click.command()
+@click.command(short_help="Costs over a grid of width x resolution.")
 @spec_argument
 @click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
               help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
@@ -40,7 +40,13 @@ def sweep(
 ) -> Outcome:
     """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
     with budgets (options or the spec's `budget:`), which points meet every limit `mbcost check` applies
-    (MACs, params, activation memory, weight bytes) and the largest that does."""
+    (MACs, params, activation memory, weight bytes) and the largest that does.
+
+    \b
+    Examples:
+      mbcost sweep mobilenet_v1 --alpha 1,0.75,0.5,0.25 --resolution 128:224:32
+      mbcost sweep mobilenet_v2 --alpha 0.35:1.4:0.05 --max-macs 200M
+    """
     from ..analysis.budget import effective
     from ..analysis.sweep import sweep as run
     from ..report.views import sweep as view

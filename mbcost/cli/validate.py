@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import click
 
+from .options import complete_spec
 from .output import Outcome
 
 
-@click.command()
-@click.argument("specs", metavar="SPEC...", nargs=-1, required=True)
+@click.command(short_help="Check specs without computing a report.")
+@click.argument("specs", metavar="SPEC...", nargs=-1, required=True, shell_complete=complete_spec)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing for valid specs.")
 def validate(specs: tuple[str, ...], quiet: bool) -> Outcome:
     """Check SPEC files (or built-in names) without computing a report: exit 0 when all are valid,
-    2 otherwise, with one `FILE:LINE:COL: field: message` line on stderr per invalid spec."""
+    2 otherwise, with one `FILE:LINE:COL: field: message` line on stderr per invalid spec.
+
+    \b
+    Example:
+      mbcost validate configs/*.yaml --quiet
+    """
     from ..analysis.validate import validate_all
 
     outcomes = validate_all(list(specs))

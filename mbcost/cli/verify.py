@@ -13,7 +13,7 @@ from .output import Outcome, emit
 from .progress import Progress
 
 
-@click.command()
+@click.command(short_help="Prove the counts against PyTorch (needs torch).")
 @spec_argument
 @alpha_option
 @resolution_option
@@ -21,7 +21,12 @@ from .progress import Progress
 @output_option
 def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> Outcome:
     """Prove SPEC's counts: build it as PyTorch modules (meta device, no memory) and compare every
-    layer's measured params and MACs with the analytic ones. Exit 1 when anything differs."""
+    layer's measured params and MACs with the analytic ones. Exit 1 when anything differs.
+
+    \b
+    Example:
+      mbcost verify mobilenet_v3_small --alpha 0.75
+    """
     from ..graph import build_graph
     from ..report.views import verify as view
     from ..spec.builtin import load
