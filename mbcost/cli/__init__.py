@@ -10,7 +10,7 @@ import click
 
 from ..errors import SpecError, TorchMissing
 from . import analyze, check, compare, schema, show, sweep, validate, verify
-from .output import Outcome
+from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -26,10 +26,28 @@ class MbcostGroup(click.Group):
         # as one line on stderr below. Deciding here gives one behaviour for the whole click range.
         if not args and not ctx.resilient_parsing:
             click.echo(ctx.get_help(), color=ctx.color)
-            ctx.exit(0)
+            ctx.exit(EXIT_OK)
         return super().parse_args(ctx, args)
 
+    # Help text into a closed pipe (`mbcost --help | head -1`): click would exit 1; it is a success. A
+    # command's report never gets here: its output path ends it with its own outcome (output.emit).
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            reader_left()
+            raise click.exceptions.Exit(EXIT_OK) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            reader_left()
+            raise click.exceptions.Exit(EXIT_OK) from None
+
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not stdout_can_draw() and hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(errors="replace")  # the reports print ASCII stand-ins; anything else, '?'
         try:
             outcome = super().main(args, prog_name or "mbcost", complete_var, standalone_mode=False, **extra)
         except SpecError as error:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .options import alpha_option, dtype_option, format_option, output_option, resolution_option, spec_argument
-from .output import Outcome, console, emit
+from .output import Outcome, console, emit, reader_left
 
 VIEWS = ("layer", "resolution", "row", "stage")
 SORTS = ("macs", "params", "memory", "weights")
@@ -82,5 +82,8 @@ def list_specs() -> Outcome:
         spec = load(name)
         result = run(build_graph(spec))
         table.add_row(name, spec.description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
-    console().print(table)
+    try:
+        console().print(table)
+    except BrokenPipeError:
+        reader_left()
     return Outcome.OK

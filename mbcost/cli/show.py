@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import complete_spec
-from .output import Outcome
+from .output import Outcome, write
 
 
 @click.command(short_help="Print a built-in spec's YAML, to start from a copy.")
@@ -24,5 +24,5 @@ def show(name: str) -> Outcome:
     names = builtin_names()
     if name not in names:
         raise SpecError(f"not a built-in spec{did_you_mean(name, names)}; built-in: {', '.join(names)}", file=name)
-    click.echo((config_dir() / f"{name}.yaml").read_text(encoding="utf-8"), nl=False)
+    write((config_dir() / f"{name}.yaml").read_text(encoding="utf-8"), None)
     return Outcome.OK

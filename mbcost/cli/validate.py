@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .options import complete_spec
-from .output import Outcome
+from .output import Outcome, write
 
 
 @click.command(short_help="Check specs without computing a report.")
@@ -25,6 +25,6 @@ def validate(specs: tuple[str, ...], quiet: bool) -> Outcome:
     for outcome in outcomes:
         if outcome.error is not None:
             click.echo(str(outcome.error), err=True)
-        elif not quiet:
-            click.echo(f"{outcome.spec}: ok ({outcome.layers} graph nodes)")
+    if not quiet:
+        write("".join(f"{o.spec}: ok ({o.layers} graph nodes)\n" for o in outcomes if o.error is None), None)
     return Outcome.BAD_INPUT if any(o.error is not None for o in outcomes) else Outcome.OK

@@ -27,6 +27,19 @@ BAR_WIDTH = 8
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
+# An ASCII stand-in for every glyph the formats and rich's boxes draw, one character for one cell, so that
+# columns stay aligned on an output that cannot encode them (PYTHONIOENCODING=ascii, a Windows code page).
+# A bar becomes '#' per whole cell and '.' or '+' for the part of the last one.
+ASCII_GLYPHS = str.maketrans(
+    {
+        "█": "#", **dict.fromkeys("▏▎▍", "."), **dict.fromkeys("▌▋▊▉", "+"),
+        **dict.fromkeys("─━═", "-"), **dict.fromkeys("│┃║", "|"), **dict.fromkeys("┏┓┗┛┌┐└┘┡┩┢┪┳┴┻┬╇╈┼├┤", "+"),
+        "…": "~", "✅": "", "❌": "!",
+    }
+)
+GLYPHS = "".join(chr(c) for c in ASCII_GLYPHS)
+
+
 def bar(part: int, whole: int, width: int = BAR_WIDTH) -> str:
     """`part / whole` as `width` cells of unicode blocks, in eighths of a cell. Rounded down, except that a
     nonzero part always shows at least one eighth, so nothing that counts looks like nothing."""

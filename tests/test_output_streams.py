@@ -1,0 +1,170 @@
+"""Exit codes and output whatever happens to stdout, through the real command line in subprocesses: a
+reader that leaves early (`| head -1`), an encoding without the bar and box glyphs, Ctrl-C; and `-o FILE`
+writing the format its name says."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import REPO
+
+OVER = ["check", "mobilenet_v2", "--max-macs", "200M"]  # MobileNetV2 is 300.8M MACs (v2 paper, Table 4: 300M)
+WITHIN = ["check", "mobilenet_v2", "--max-macs", "400M"]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "COLUMNS", "NO_COLOR")}
+    return {**env, "PYTHONPATH": str(REPO), **extra}
+
+
+def _start(args, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "mbcost", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=_env(**env)
+    )
+
+
+def _run(args, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mbcost", *args], capture_output=True, cwd=REPO, env=_env(**env), check=False)
+
+
+CLOSED_PIPE_CASES = {
+    "analyze": (["analyze", "mobilenet_v2"], 0),
+    "analyze-json": (["analyze", "mobilenet_v2", "--format", "json"], 0),
+    "resolution": (["analyze", "mobilenet_v3_large", "--by", "resolution"], 0),
+    "check-over": (OVER, 1),
+    "check-over-json": ([*OVER, "--format", "json"], 1),
+    "check-within": (WITHIN, 0),
+    "compare": (["compare", "mobilenet_v1", "mobilenet_v2"], 0),
+    "sweep": (["sweep", "mobilenet_v1", "--alpha", "0.25:1:0.05", "--resolution", "96:224:32", "--format", "csv"], 0),
+    "list": (["list"], 0),
+    "validate": (["validate", "mobilenet_v1", "mobilenet_v2"], 0),
+    "show": (["show", "mobilenet_v2"], 0),
+    "help": (["--help"], 0),
+    "no-arguments": ([], 0),
+    "command-help": (["analyze", "--help"], 0),
+}
+
+
+@pytest.mark.parametrize("case", list(CLOSED_PIPE_CASES))
+def test_a_reader_that_leaves_at_once_changes_no_exit_code(case):
+    # `mbcost ... | true`: the reader is gone before the first write, so every write meets a closed pipe.
+    args, code = CLOSED_PIPE_CASES[case]
+    proc = _start(args)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == code, stderr
+    assert stderr == ""  # no traceback, no "Exception ignored ... BrokenPipeError"
+
+
+@pytest.mark.parametrize("args, code", [(["analyze", "mobilenet_v2", "--format", "json"], 0), ([*OVER, "--format", "json"], 1)])
+def test_head_one_keeps_the_exit_code(args, code):
+    proc = _start(args)
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert first == b"{\n"
+    assert proc.wait(timeout=120) == code and stderr == ""
+
+
+ENCODINGS = {
+    "ascii": {"PYTHONIOENCODING": "ascii"},
+    "windows-1252": {"PYTHONIOENCODING": "cp1252"},
+    "dos-437": {"PYTHONIOENCODING": "cp437"},
+    "C-locale-no-utf8-mode": {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+}
+REPORTS = {
+    "analyze": (["analyze", "mobilenet_v2"], 0),
+    "resolution": (["analyze", "mobilenet_v2", "--by", "resolution"], 0),
+    "compare": (["compare", "mobilenet_v1", "mobilenet_v2"], 0),
+    "sweep": (["sweep", "mobilenet_v2", "--alpha", "1,0.5", "--max-macs", "200M"], 0),
+    "check-over": (OVER, 1),
+    "check-markdown": ([*OVER, "--format", "markdown"], 1),
+    "analyze-markdown": (["analyze", "mobilenet_v2", "--format", "markdown"], 0),
+    "list": (["list"], 0),
+}
+
+
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+@pytest.mark.parametrize("report", list(REPORTS))
+def test_an_output_without_the_glyphs_gets_ascii(encoding, report):
+    args, code = REPORTS[report]
+    proc = _run(args, **ENCODINGS[encoding])
+    assert proc.returncode == code, proc.stderr.decode()
+    assert proc.stderr == b""
+    text = proc.stdout.decode("ascii")  # every byte ASCII: no glyph left, none replaced by '?'
+    assert "?" not in text
+    if report == "analyze":
+        # MobileNetV2 at 224: 300,774,272 MACs and 3,504,872 params (torchvision's 3.5M; v2 paper, Table 4
+        # 300M) shown as 300.8M and 3.505M, whole; the largest layer's bar is all '#' cells.
+        assert "300.8M" in text and "3.505M" in text and "########" in text
+        assert text.splitlines()[1].startswith("+---")  # rich's ASCII box, under the title
+
+
+def test_ctrl_c_exits_130():
+    # A sweep of ~1,750 x 53 points takes seconds: long enough to be interrupted in the middle.
+    proc = _start(["sweep", "mobilenet_v2", "--alpha", "0.25:2:0.001", "--resolution", "96:512:8"])
+    time.sleep(2.0)
+    assert proc.poll() is None, proc.stderr.read().decode()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert stderr.decode().strip() == "mbcost: aborted"
+
+
+# ---------------------------------------------------------------- -o FILE
+
+
+def _stdout(*args: str) -> str:
+    proc = _run(list(args))
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode()
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".json", "json"), (".csv", "csv"), (".md", "markdown"), (".MD", "markdown")])
+def test_the_suffix_chooses_the_format(tmp_path, suffix, fmt):
+    path = tmp_path / f"report{suffix}"
+    proc = _run(["analyze", "mobilenet_v2", "-o", str(path)])
+    assert proc.returncode == 0 and proc.stdout == b"" and proc.stderr == b""
+    assert path.read_text() == _stdout("analyze", "mobilenet_v2", "--format", fmt)
+
+
+def test_a_json_file_is_json(tmp_path):
+    path = tmp_path / "report.json"
+    assert _run(["analyze", "mobilenet_v2", "-o", str(path)]).returncode == 0
+    assert json.loads(path.read_text())["model"] == "mobilenet_v2"
+
+
+def test_another_suffix_keeps_the_default_format(tmp_path):
+    path = tmp_path / "report.txt"
+    assert _run(["analyze", "mobilenet_v2", "-o", str(path)]).returncode == 0
+    assert path.read_text() == _stdout("analyze", "mobilenet_v2")
+
+
+@pytest.mark.parametrize(
+    "args, name, message",
+    [
+        (["analyze", "mobilenet_v2", "--format", "csv"], "report.json", "the name says json, but --format is csv"),
+        (["analyze", "mobilenet_v2", "--format", "table"], "report.md", "the name says markdown, but --format is table"),
+        (WITHIN, "report.csv", "the name says csv, which this command does not write"),
+    ],
+)
+def test_a_suffix_against_the_format_is_bad_input(tmp_path, args, name, message):
+    path = tmp_path / name
+    proc = _run([*args, "-o", str(path)])
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.decode().startswith(f"{path}: --output: {message}")
+    assert proc.stderr.count(b"\n") == 1 and not path.exists()
+
+
+def test_dash_is_stdout(tmp_path):
+    proc = _run(["analyze", "mobilenet_v2", "--format", "json", "-o", "-"])
+    assert proc.returncode == 0
+    assert proc.stdout.decode() == _stdout("analyze", "mobilenet_v2", "--format", "json")
+    assert not (REPO / "-").exists()
