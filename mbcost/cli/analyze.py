@@ -68,22 +68,20 @@ def list_specs() -> Outcome:
       mbcost list
       mbcost show mobilenet_v3_small > my_net.yaml
     """
-    from rich.table import Table
-
     from ..analysis.cost import analyze as run
     from ..graph import build_graph
-    from ..report.numbers import human
+    from ..report.document import COUNT, INTEGER, Column, Table
+    from ..report.formats.table import draw_tables
     from ..spec.builtin import builtin_names, load
 
-    table = Table(title="built-in specs")
-    for header in ("name", "description", "resolution", "MACs", "params"):
-        table.add_column(header, justify="right" if header in ("MACs", "params", "resolution") else "left")
+    columns = (Column("name"), Column("description", wrap=True), Column("resolution", INTEGER), Column("MACs", COUNT), Column("params", COUNT))
+    rows = []
     for name in builtin_names():
         spec = load(name)
         result = run(build_graph(spec))
-        table.add_row(name, spec.description, str(result.graph.resolution), human(result.total.macs), human(result.total.params))
-    try:
-        console().print(table)
+        rows.append((name, spec.description, result.graph.resolution, result.total.macs, result.total.params))
+    try:  # a narrow terminal loses the description first, as an analyze table loses its optional columns
+        draw_tables((Table("built-in specs", columns, tuple(rows), optional=(1,)),), console())
     except BrokenPipeError:
         reader_left()
     return Outcome.OK

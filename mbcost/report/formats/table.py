@@ -23,13 +23,33 @@ EMPHASIS = {"best": "bold green", "muted": "dim"}
 STATUS_STYLE = {True: "green", False: "bold red"}
 
 
-def fit_columns(headers, rows, width: int, drop_first, footers=()) -> list[int]:
+def _widths(headers, rows, footers, wrap) -> list[int]:
+    """Each column's least width that cuts nothing: its longest cell, or for a column that may wrap, its
+    longest word."""
+    widths = []
+    for i, header in enumerate(headers):
+        cells = [str(header), *(row[i] for row in rows), *(f[i] for f in [footers] if f)]
+        if wrap[i]:
+            cells = [word for cell in cells for word in cell.split()]
+        widths.append(max(map(len, cells), default=0))
+    return widths
+
+
+def table_width(widths) -> int:
+    """The columns a rich table of columns `widths` takes with the box the formats use (SIMPLE_HEAD, or
+    ASCII, which has the same geometry): one padding cell each side of a cell, one rule between columns
+    and one at each edge."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def fit_columns(headers, rows, width: int, drop_first, footers=(), wrap=None) -> list[int]:
     """The indices of the columns a rich table shows in `width` terminal columns: all of them, or fewer,
-    leaving out the columns of `drop_first` (indices) in order until the rest fit."""
-    widths = [max(len(str(h)), *(len(row[i]) for row in rows), *(len(f[i]) for f in [footers] if f)) for i, h in enumerate(headers)]
+    leaving out the columns of `drop_first` (indices) in that order, each one whole, until the rest fit.
+    The rest may still not fit: the caller then lays the rows out vertically."""
+    widths = _widths(headers, rows, footers, wrap or [False] * len(headers))
     keep = list(range(len(headers)))
     for index in drop_first:
-        if sum(widths[i] + 3 for i in keep) <= width:  # 3: a column's padding and separator
+        if table_width([widths[i] for i in keep]) <= width:
             break
         keep.remove(index)
     return keep
@@ -52,14 +72,10 @@ def _text(column, value) -> str:
     return cell_text(column, value)
 
 
-def _renderable(table: Table, width: int) -> Any:
-    from rich import box
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
-    from .column_table import column_table
-
-    columns, indices, (order, caption) = table.columns, range(len(table.columns)), shown(table)
+def _cells(table: Table) -> tuple[list[list[str]], list[list[str | None]], list[str] | None, str | None]:
+    """The text and style of each cell of the rows shown, the footer's text, and the caption of rows
+    left out."""
+    columns, (order, caption) = table.columns, shown(table)
     hidden = len(table.rows) - TABLE_HEAD - TABLE_TAIL
     rows, styles = [], []
     for r in order:  # only the rows shown are formatted: a 50,000-layer report formats 351, not 50,000
@@ -72,11 +88,34 @@ def _renderable(table: Table, width: int) -> Any:
         emphasis = EMPHASIS.get(table.emphasis[r]) if table.emphasis else None
         styles.append([STATUS_STYLE[v] if c.kind == STATUS else emphasis for c, v in zip(columns, row)])
     footers = None if table.footer is None else [_text(c, v) for c, v in zip(columns, table.footer)]
+    return rows, styles, footers, caption
+
+
+def _renderable(table: Table, width: int, more: str | None = "json") -> Any:
+    """`table` as rich lays it out in `width` columns: every column whole, or the optional ones left out in
+    their order (a caption names them and `more`, the format that shows them all), or where even that does
+    not fit, each row as `header: value` lines."""
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from .column_table import column_table
+
+    columns, indices = table.columns, range(len(table.columns))
+    rows, styles, footers, caption = _cells(table)
     headers = [c.header for c in columns]
-    keep = fit_columns(headers, rows, width, table.optional, footers or ())
+    wrap = [c.wrap for c in columns]
+    keep = fit_columns(headers, rows, width, table.optional, footers or (), wrap)
+    widths = _widths(headers, rows, footers, wrap)
+    if table_width([widths[i] for i in keep]) > width:
+        return _vertical(table, rows, styles, footers, caption)
+    left_out = [headers[i] for i in indices if i not in keep]
+    if left_out:
+        note = f"hidden: {', '.join(left_out)}; widen the terminal" + (f" or use --format {more}" if more else "")
+        caption = note if caption is None else f"{caption}\n{note}"
     justify = ["right" if columns[i].aligned_right else "left" for i in indices]
     options = {"title": table.title, "caption": caption, "box": box.SIMPLE_HEAD, "title_style": "bold"}
-    if not any(columns[i].wrap for i in keep):
+    if not any(wrap[i] for i in keep):
         return column_table(
             [headers[i] for i in keep],
             [[row[i] for i in keep] for row in rows],
@@ -87,20 +126,62 @@ def _renderable(table: Table, width: int) -> Any:
         )
     out = RichTable(show_footer=footers is not None, **options)
     for i in keep:
-        out.add_column(headers[i], footer=footers[i] if footers else "", justify=justify[i], no_wrap=not columns[i].wrap)
+        out.add_column(
+            headers[i], footer=footers[i] if footers else "", justify=justify[i], no_wrap=not wrap[i], min_width=widths[i]
+        )
     for row, style in zip(rows, styles):
         out.add_row(*(Text(row[i], style=style[i] or "") for i in keep))
     return out
 
 
+def _vertical(table: Table, rows, styles, footers, caption) -> Any:
+    """A table too wide for the terminal even without its optional columns, as a list: each row's first
+    cell on a line of its own, then one `header: value` line for each other cell."""
+    from rich.console import Group
+    from rich.text import Text
+
+    headers = [c.header for c in table.columns]
+    lines = [Text(table.title, style="bold")]
+    for row, style in [*zip(rows, styles), *([(footers, [None] * len(headers))] if footers else [])]:
+        lines.append(Text(row[0] or "-", style="bold"))
+        for header, cell, cell_style in zip(headers[1:], row[1:], style[1:]):
+            if cell:
+                lines.append(Text(f"  {header}: " if header else "  ").append(cell, style=cell_style or ""))
+    if caption:
+        lines.append(Text(caption, style="dim"))
+    return Group(*lines)
+
+
 def draw(document: Document, console: Any) -> None:
     """Print `document` on a rich console. The title is printed once: as the title of the tables that
     carry it, else as a line of its own."""
-    if not any(table.title.startswith(document.title) for table in document.tables):
-        console.print(document.title, style="bold", highlight=False, markup=False)
-    for table in document.tables:
-        console.print(_renderable(table, console.width))
-    for note in document.notes:
-        console.print(note_text(note, details=False), highlight=False, markup=False)
-    if document.verdict is not None:
-        console.print(document.verdict.text, highlight=False, markup=False)
+    from . import names
+
+    more = "csv" if "csv" in names(document.kind) else "json"
+
+    def show() -> None:
+        if not any(table.title.startswith(document.title) for table in document.tables):
+            console.print(document.title, style="bold", highlight=False, markup=False)
+        for table in document.tables:
+            console.print(_renderable(table, console.width, more))
+        for note in document.notes:
+            console.print(note_text(note, details=False), highlight=False, markup=False)
+        if document.verdict is not None:
+            console.print(document.verdict.text, highlight=False, markup=False)
+
+    _trimmed(console, show)
+
+
+def draw_tables(tables: tuple[Table, ...], console: Any, more: str | None = None) -> None:
+    """Print tables that belong to no document (`mbcost list`) as `draw` prints a document's."""
+    _trimmed(console, lambda: [console.print(_renderable(table, console.width, more)) for table in tables])
+
+
+def _trimmed(console: Any, show: Any) -> None:
+    """Run `show` (which prints on `console`); into a file or a pipe, its lines end without spaces."""
+    if console.is_terminal:
+        show()
+        return
+    with console.capture() as captured:
+        show()
+    console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
