@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -168,3 +169,29 @@ def test_dash_is_stdout(tmp_path):
     assert proc.returncode == 0
     assert proc.stdout.decode() == _stdout("analyze", "mobilenet_v2", "--format", "json")
     assert not (REPO / "-").exists()
+
+
+# ---------------------------------------------------------------- colour
+
+RED, GREEN = "\x1b[31m", "\x1b[32m"
+COMPARE = ["compare", "mobilenet_v1", "mobilenet_v3_large"]  # V3-Large: fewer MACs, more params than V1
+
+
+def test_colour_says_growth_or_saving_and_over_budget():
+    out = _run(COMPARE, FORCE_COLOR="1", COLUMNS="100").stdout.decode()
+    # MACs 568,740,352 -> 216,589,760 (v1 paper: 569M mult-adds; v3 paper, Table 3: 217M) and params
+    # 4,231,976 -> 5,483,032 (4.2M; 5.4M): the saving reads green, the growth red.
+    saving, growth = f"{216_589_760 - 568_740_352:+,}", f"{5_483_032 - 4_231_976:+,}"
+    assert re.search(re.escape(GREEN) + " *" + re.escape(saving), out)
+    assert re.search(re.escape(RED) + " *" + re.escape(growth), out)
+    check = _run(["check", "mobilenet_v2", "mobilenet_v3_small", "--max-macs", "200M"], FORCE_COLOR="1", COLUMNS="140")
+    lines = check.stdout.decode().splitlines()
+    over = next(line for line in lines if "mobilenet_v2" in line and "OVER" in line)
+    within = next(line for line in lines if "mobilenet_v3_small" in line)
+    assert f"{RED}300,774,272" in over and RED not in within
+
+
+@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}])
+def test_no_color_and_dumb_terminals_get_none(env):
+    out = _run(COMPARE, FORCE_COLOR="1", COLUMNS="100", **env).stdout.decode()
+    assert RED not in out and GREEN not in out

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..document import CHANGE, SIGNED_COUNT, SIGNED_EXACT, STATUS, Document, Table
 from ..document import KINDS as EVERY_KIND
-from ..document import STATUS, Document, Table
 from .cells import cell_text, note_text
 
 KINDS = EVERY_KIND
@@ -21,6 +21,18 @@ TABLE_ROWS = 400
 TABLE_HEAD, TABLE_TAIL = 300, 50
 EMPHASIS = {"best": "bold green", "muted": "dim"}
 STATUS_STYLE = {True: "green", False: "bold red"}
+OVER_STYLE = "red"  # every cell of a row over its budget
+# A difference is a cost: growth reads red, a saving green (compare's B - A and change columns).
+DELTA_KINDS = frozenset({SIGNED_EXACT, SIGNED_COUNT, CHANGE})
+DELTA_STYLE = {1: "red", -1: "green"}
+
+
+def _style(column, value, emphasis: str | None) -> str | None:
+    if column.kind == STATUS:
+        return STATUS_STYLE[bool(value)]
+    if column.kind in DELTA_KINDS and isinstance(value, (int, float)) and value:
+        return DELTA_STYLE[1 if value > 0 else -1]
+    return emphasis
 
 
 def _widths(headers, rows, footers, wrap) -> list[int]:
@@ -86,7 +98,9 @@ def _cells(table: Table) -> tuple[list[list[str]], list[list[str | None]], list[
         row = table.rows[r]
         rows.append([_text(c, v) for c, v in zip(columns, row)])
         emphasis = EMPHASIS.get(table.emphasis[r]) if table.emphasis else None
-        styles.append([STATUS_STYLE[v] if c.kind == STATUS else emphasis for c, v in zip(columns, row)])
+        if any(c.kind == STATUS and v is False for c, v in zip(columns, row)):
+            emphasis = OVER_STYLE
+        styles.append([_style(c, v, emphasis) for c, v in zip(columns, row)])
     footers = None if table.footer is None else [_text(c, v) for c, v in zip(columns, table.footer)]
     return rows, styles, footers, caption
 
