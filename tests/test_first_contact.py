@@ -117,3 +117,35 @@ def test_the_torch_hint_is_a_command_of_the_readme():
     assert "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in quick_start
     pyproject = (REPO / "pyproject.toml").read_text()
     assert 'torch = ["torch>=2.1", "numpy"]' in pyproject  # the extra brings numpy: torch runs without its warning
+
+
+# ---------------------------------------------------------------- several specs: every one reported
+
+BAD = "input: {channels: 3, resolution: 224}\nblocks:\n  - conv: {channels: 8, strid: 2}\n"
+
+
+@pytest.mark.parametrize("budget, worst", [("400M", 2), ("200M", 2)])
+def test_check_reports_every_spec_and_exits_with_the_worst(tmp_path, budget, worst):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    proc = mbcost("check", "mobilenet_v2", str(bad), "mobilenet_v3_small", "nothere", "--max-macs", budget, COLUMNS="140")
+    assert proc.returncode == worst
+    errors = proc.stderr.splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith(f"{bad}:3:25: blocks[0].conv.strid: unknown field") and errors[1].startswith("nothere: ")
+    # both good specs are in the report: MobileNetV2 300,774,272 MACs, V3-Small 56,510,400
+    assert "300,774,272" in proc.stdout and "56,510,400" in proc.stdout
+    assert ("OVER" in proc.stdout) == (budget == "200M")
+
+
+def test_check_of_good_specs_still_exits_1_on_a_finding():
+    proc = mbcost("check", "mobilenet_v2", "mobilenet_v3_small", "--max-macs", "200M")
+    assert proc.returncode == 1 and proc.stderr == ""
+
+
+def test_validate_reports_every_spec(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    proc = mbcost("validate", str(bad), "mobilenet_v2", "nothere")
+    assert proc.returncode == 2
+    assert len(proc.stderr.splitlines()) == 2 and proc.stdout.startswith("mobilenet_v2: ok")

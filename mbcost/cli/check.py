@@ -53,6 +53,7 @@ def check(
 ) -> Outcome:
     """Fail (exit 1) when a SPEC is over its budget: the spec's `budget:` section, --max-macs/--max-params/
     --max-memory/--max-weight-bytes, or growth over a --baseline report. Exit 0 within budget, 2 bad input.
+    With several SPECs, every one is checked and reported, and the exit code is the worst of theirs.
 
     \b
     Examples:
@@ -73,21 +74,33 @@ def check(
     if baseline is not None and len(specs) > 1:
         raise click.UsageError("--baseline applies to one SPEC; run one check per spec")
     base = budget.load_baseline(baseline) if baseline is not None else None
-    checks = []
-    for name in specs:  # everything is loaded and validated before anything is printed
-        spec = load(name)
-        memory_budget = budget.effective(spec, fused=fused, dtype=dtype)
-        fuse = memory_budget.fused
-        result = run(build_graph(spec, alpha, resolution), memory_budget.dtype or "fp32")
-        limits = budget.gather_limits(
-            spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse,
-            max_weight_bytes=max_weight_bytes,
-        )
-        if not limits:
-            raise SpecError(
-                "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --max-memory, --max-weight-bytes, --baseline given",
-                file=spec.file,
+    checks, errors = [], []
+    for name in specs:  # every spec is checked, whatever the others gave; nothing is printed before
+        try:
+            spec = load(name)
+            memory_budget = budget.effective(spec, fused=fused, dtype=dtype)
+            fuse = memory_budget.fused
+            result = run(build_graph(spec, alpha, resolution), memory_budget.dtype or "fp32")
+            limits = budget.gather_limits(
+                spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse,
+                max_weight_bytes=max_weight_bytes,
             )
+            if not limits:
+                raise SpecError(
+                    "nothing to check: no `budget:` section in the spec and none of --max-macs, --max-params, --max-memory, --max-weight-bytes, --baseline given",
+                    file=spec.file,
+                )
+        except SpecError as error:
+            if len(specs) == 1:
+                raise
+            errors.append(error)
+            continue
         checks.append(budget.check(spec, result, limits, fuse))
-    emit(view.document(tuple(checks)), fmt, output)
+    for error in errors:  # one line each, then the report of the specs that could be checked
+        click.echo(str(error), err=True)
+    if checks:
+        emit(view.document(tuple(checks)), fmt, output)
+    # The worst outcome of all: bad input over a finding over a pass.
+    if errors:
+        return Outcome.BAD_INPUT
     return Outcome.OK if all(c.ok for c in checks) else Outcome.FINDING
