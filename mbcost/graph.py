@@ -38,6 +38,7 @@ class Wired:
     kind: str  # the row's block kind; "" for the pool and the classifier
     line: int  # 0 for the pool and the classifier (no spec row)
     at: tuple[int, int]  # where a shape error is reported
+    row: str = ""  # for messages: the spec row as written and the block, `blocks[3] (blocks.12, copy 2 of 4)`
 
 
 @dataclass(frozen=True)
@@ -118,17 +119,30 @@ def _check_repeats(spec: Spec) -> None:
                 )
 
 
-def _row_error(spec: Spec, block: str, row: Block, field: str, message: str) -> SpecError:
-    return SpecError(message, file=spec.file, line=row.line, col=row.col, field=f"{block} ({row.kind}.{field})")
+def _row_label(section: str, index: int, rows: int) -> str:
+    """A spec row as the file names it: `blocks[3]`; a stem or head of one row is just `stem`, `head`."""
+    return section if rows == 1 and section != "blocks" else f"{section}[{index}]"
 
 
-def _exactly_one(spec: Spec, block: str, row: Block) -> None:
+def _block(block: str, copy: int, repeat: int) -> str:
+    """The expanded block a row's error showed in, as reports name it: ` (blocks.12)`, and for a repeated
+    row which copy: ` (blocks.12, copy 2 of 4)`."""
+    return f" ({block}, copy {copy + 1} of {repeat})" if repeat > 1 else f" ({block})"
+
+
+def _row_error(spec: Spec, written: str, row: Block, field: str, message: str, where: str = "") -> SpecError:
+    """An error found while expanding a spec row, named as the file writes it (`blocks[3].bottleneck.
+    channels`), then the expanded block it showed in (`where`)."""
+    return SpecError(message, file=spec.file, line=row.line, col=row.col, field=f"{written}.{row.kind}.{field}{where}")
+
+
+def _exactly_one(spec: Spec, written: str, row: Block, where: str) -> None:
     """Alternative fields, e.g. a bottleneck's `expansion` (t) or `expanded_channels` (exp size)."""
     for names in row.one_of:
         given = [n for n in names if getattr(row, n) is not None]
         if len(given) != 1:
             what = "both " + " and ".join(given) if given else "neither"
-            raise _row_error(spec, block, row, names[0], f"give exactly one of {' or '.join(names)}, not {what}")
+            raise _row_error(spec, written, row, names[0], f"give exactly one of {' or '.join(names)}, not {what}", where)
 
 
 def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
@@ -142,28 +156,30 @@ def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
     fused: list[Fused] = []
     x, channels = INPUT, spec.input.channels
 
-    def add(name: str, op: Op, inputs: tuple[str, ...], block: str, row: Block | None, at: tuple[int, int]) -> None:
+    def add(name: str, op: Op, inputs: tuple[str, ...], block: str, row: Block | None, at: tuple[int, int], written: str = "") -> None:
         if len(nodes) >= limits.MAX_LAYERS:
-            raise _row_error(spec, block, row, "repeat", f"the graph has more than {limits.MAX_LAYERS} layers (MAX_LAYERS)")
-        nodes.append(Wired(name, op, inputs, block, row.kind if row else "", row.line if row else 0, at))
+            raise _row_error(spec, written, row, "repeat", f"the graph has more than {limits.MAX_LAYERS} layers (MAX_LAYERS)", f" ({block})")
+        nodes.append(Wired(name, op, inputs, block, row.kind if row else "", row.line if row else 0, at, written))
 
     for section, rows in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
         count = sum(row.repeat for row in rows)
         index = 0
-        for row in rows:
+        for r, row in enumerate(rows):
+            written = _row_label(section, r, len(rows))
             for i in range(row.repeat):
                 block = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 index += 1
                 if i == 0:  # the same row for every copy: checked once
-                    _exactly_one(spec, block, row)
+                    _exactly_one(spec, written, row, _block(block, 0, 1))
                 try:
                     expansion = row.expand(channels, row.first_stride if i == 0 else 1, ctx)
                 except BlockError as error:
-                    raise _row_error(spec, block, row, error.field, str(error)) from None
+                    raise _row_error(spec, written, row, error.field, str(error), _block(block, i, row.repeat)) from None
                 names, widths = {IN: x}, {IN: channels}
                 for layer in expansion.layers:
                     name = f"{block}.{layer.role}" if layer.role else block
-                    add(name, layer.op, tuple(names[r] for r in layer.inputs), block, row, (row.line, row.col))
+                    label = written + _block(block, i, row.repeat)
+                    add(name, layer.op, tuple(names[r] for r in layer.inputs), block, row, (row.line, row.col), label)
                     names[layer.role] = name
                     widths[layer.role] = layer.op.output_channels(tuple(widths[r] for r in layer.inputs))
                 pairs.extend(Pair(names[dw], names[pw]) for dw, pw in expansion.pairs)
@@ -205,7 +221,10 @@ def infer_shapes(net: Net, resolution: int | None = None) -> Graph:
         try:
             out = w.op.output_shape(inputs)
         except ValueError as error:
-            field = f"{w.block} ({w.kind}.{w.op.name})" if w.kind else w.block
+            field = w.block
+            if w.kind:  # the row as written, its kind and op, then the block: blocks[3].bottleneck.add (blocks.12, copy 2 of 4)
+                row, _, where = w.row.partition(" ")
+                field = f"{row}.{w.kind}.{w.op.name} {where}"
             raise SpecError(str(error), file=spec.file, line=w.at[0], col=w.at[1], field=field) from None
         shapes[w.name] = out
         nodes.append(Node(w.name, w.op, w.inputs, inputs, out, w.block, w.line))

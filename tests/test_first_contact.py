@@ -149,3 +149,18 @@ def test_validate_reports_every_spec(tmp_path):
     proc = mbcost("validate", str(bad), "mobilenet_v2", "nothere")
     assert proc.returncode == 2
     assert len(proc.stderr.splitlines()) == 2 and proc.stdout.startswith("mobilenet_v2: ok")
+
+
+def test_a_graph_error_names_the_row_as_written_and_the_copy(tmp_path):
+    # 60000 channels at alpha 2 are 120000, past MAX_CHANNELS (100000): found while expanding the third
+    # row (blocks[2]), whose first copy is the graph's blocks.4 (1 conv + 3 bottleneck copies before it).
+    spec = tmp_path / "wide.yaml"
+    spec.write_text(
+        "input: {channels: 3, resolution: 32}\nclasses: 10\nblocks:\n"
+        "  - conv: {channels: 8, stride: 2, kernel: 3}\n"
+        "  - bottleneck: {expansion: 6, channels: 16, repeat: 3, stride: 2}\n"
+        "  - separable: {channels: 60000, repeat: 2}\n"
+    )
+    proc = mbcost("analyze", str(spec), "--alpha", "2")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(f"{spec}:6:5: blocks[2].separable.channels (blocks.4, copy 1 of 2): ")

@@ -310,7 +310,7 @@ def test_value_replaced_in_text(workdir, name, data):
     failure = run(workdir, mutated.encode("utf-8", "surrogatepass"), f"{name}: value on line {node.start_mark.line + 1} -> {token[:40]!r}")
     if failure is not None:
         line = node.start_mark.line + 1
-        if " (" in failure.field:  # `blocks.4 (bottleneck.expansion)`: found while expanding the graph
+        if " (" in failure.field:  # `blocks[1].bottleneck.expansion (blocks.4, copy 3 of 4)`: found while expanding the graph
             assert failure.line >= line and failure.line in LAYER_LINES[name], failure
         else:
             assert failure.line == line, failure
@@ -563,7 +563,7 @@ def test_random_specs(workdir, spec, fmt):
     failure = run(workdir, doc.data, f"random spec {str(spec)[:80]}", fmt)
     if failure is not None:
         assert failure.line <= len(doc.lines), failure
-        if " (" in failure.field:  # `blocks.2 (conv.groups)`: an error found while expanding the graph
+        if " (" in failure.field:  # `blocks[2].conv.groups (blocks.2)`: an error found while expanding the graph
             assert failure.line in kind_lines(doc), failure
 
 

@@ -52,7 +52,7 @@ def test_every_file_is_checked_and_each_bad_one_gets_one_line(files):
     errors = result.stderr.splitlines()
     assert len(errors) == 2
     assert errors[0].startswith(f"{files['bad_field']}:4:17: blocks[0].separable.chanels: unknown field")
-    assert errors[1].startswith(f"{files['bad_shape']}:5:5: blocks.1 (bottleneck.residual):")
+    assert errors[1].startswith(f"{files['bad_shape']}:5:5: blocks[1].bottleneck.residual (blocks.1):")
     assert result.stdout.startswith(f"{files['good']}: ok")
 
 
