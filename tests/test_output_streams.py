@@ -96,7 +96,7 @@ REPORTS = {
 @pytest.mark.parametrize("report", list(REPORTS))
 def test_an_output_without_the_glyphs_gets_ascii(encoding, report):
     args, code = REPORTS[report]
-    proc = _run(args, **ENCODINGS[encoding])
+    proc = _run(args, COLUMNS="200", **ENCODINGS[encoding])  # wide enough for the bar columns
     assert proc.returncode == code, proc.stderr.decode()
     assert proc.stderr == b""
     text = proc.stdout.decode("ascii")  # every byte ASCII: no glyph left, none replaced by '?'
