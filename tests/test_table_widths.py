@@ -104,11 +104,13 @@ def test_list_at_any_width(width):
 
 
 def test_a_caption_names_the_columns_left_out():
-    headers = ["layer", "op", "input -> output", "k/s/g", "MACs", "params", "MACs %", "MACs bar", "output", "mem bar"]
+    def header_line(out: str) -> str:
+        return next(line for line in out.splitlines() if line.strip().startswith("layer "))
+
+    headers = re.split(r"\s{2,}", header_line(_run(["analyze", "mobilenet_v2"], 400)).strip())  # all of them
     for width in (80, 100):
         out = _run(["analyze", "mobilenet_v2"], width)
-        header_line = next(line for line in out.splitlines() if line.strip().startswith("layer "))
-        shown = re.split(r"\s{2,}", header_line.strip())  # headers are apart by two spaces or more
+        shown = re.split(r"\s{2,}", header_line(out).strip())  # headers are apart by two spaces or more
         caption = " ".join(out[out.index("hidden: ") :].split()).split(" widen the terminal")[0]
         left_out = [h for h in headers if h not in shown]
         assert left_out and caption == f"hidden: {', '.join(left_out)};", (shown, caption)
@@ -127,5 +129,5 @@ def test_too_narrow_for_the_required_columns_reads_as_key_value_lines():
 
 def test_a_pipe_without_columns_gets_the_wide_default():
     out = _run(["analyze", "mobilenet_v2"])
-    assert "hidden" not in out and "mem bar" in out  # 140 columns hold every column of MobileNetV2's table
+    assert out == _run(["analyze", "mobilenet_v2"], 140) != _run(["analyze", "mobilenet_v2"], 100)
     assert max(cell_len(line) for line in out.splitlines()) <= 140
