@@ -199,3 +199,31 @@ class Layers:
         layer = {"$ref": "#/$defs/layer"}
         listed = {"type": "array", "items": layer}
         return {"anyOf": [layer, listed]} if self.single else listed
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """One odd kernel size, or a list of them: a mixed depthwise conv (MixNet), one kernel per channel
+    split. Converted to a tuple; `3` is `(3,)`."""
+
+    kernel: Int
+    most: int = 16  # splits of one conv; MixNet uses at most 5
+
+    def convert(self, value: Any) -> tuple[int, ...]:
+        if not isinstance(value, list):
+            return (self.kernel.convert(value),)
+        if not value:
+            raise FieldError("expected a kernel size or a list of them, got an empty list")
+        if len(value) > self.most:
+            raise FieldError(f"{len(value)} kernels is above the limit of {self.most} splits")
+        out = []
+        for i, item in enumerate(value):
+            try:
+                out.append(self.kernel.convert(getattr(item, "value", item)))  # the YAML reader's located items
+            except FieldError as error:
+                raise FieldError(f"kernel {i + 1} of the list: {error}") from None
+        return tuple(out)
+
+    def schema(self) -> dict:
+        one = self.kernel.schema()
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": self.most}]}

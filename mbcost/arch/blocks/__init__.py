@@ -9,7 +9,8 @@ that module's name in the import below); the spec parser, `mbcost schema`, the g
 the torch builder find it through `BLOCKS`.
 """
 
-from . import mobilenet  # noqa: F401  (registers its kinds)
+from . import mobilenet  # noqa: F401, I001  (registers its kinds; first, so V1-V3's kinds are listed first)
+from . import efficientnetv2, mixnet, mobilenetv4  # noqa: F401  (register their kinds)
 from .base import BLOCKS, IN, Block, BlockError, Context, Expansion, Layer, SqueezeExcitation, register
 
 __all__ = ["BLOCKS", "IN", "Block", "BlockError", "Context", "Expansion", "Layer", "SqueezeExcitation", "register"]
