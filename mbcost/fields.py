@@ -15,7 +15,12 @@ REQUIRED = dataclasses.MISSING
 
 
 class FieldError(ValueError):
-    """A value of the wrong type or range; the parser adds file, line and field."""
+    """A value of the wrong type or range; the parser adds file, line and field (the line of `at`, an item
+    of a list value, when given)."""
+
+    def __init__(self, message: str, at: Any = None):
+        super().__init__(message)
+        self.at = at
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,7 @@ class Kernels:
             try:
                 out.append(self.kernel.convert(getattr(item, "value", item)))  # the YAML reader's located items
             except FieldError as error:
-                raise FieldError(f"kernel {i + 1} of the list: {error}") from None
+                raise FieldError(f"kernel {i + 1} of the list: {error}", at=item if hasattr(item, "line") else None) from None
         return tuple(out)
 
     def schema(self) -> dict:

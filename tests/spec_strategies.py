@@ -35,6 +35,8 @@ ALPHAS = st.one_of(st.sampled_from([0.25, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4]), st.f
 
 def field_strategy(name: str, kind) -> st.SearchStrategy:
     """Values of a spec field, from its name (above) or else from its declared type."""
+    if isinstance(kind, Kernels):  # one kernel, or a mixed list of them (MixNet)
+        return st.lists(st.sampled_from([1, 3, 5, 7]), min_size=1, max_size=3).map(tuple)
     if name in BY_NAME:
         return BY_NAME[name]
     if isinstance(kind, Choice):
@@ -48,8 +50,6 @@ def field_strategy(name: str, kind) -> st.SearchStrategy:
         low = max(kind.above, 0.0) + 0.5
         high = low + 3.5 if kind.maximum is None else min(low + 3.5, kind.maximum)
         return st.floats(min(low, high), high, allow_nan=False)
-    if isinstance(kind, Kernels):  # one kernel, or a mixed list of them
-        return st.lists(st.sampled_from([1, 3, 5, 7]), min_size=1, max_size=3).map(tuple)
     if isinstance(kind, Toggle):  # true, false, or the record with some of its fields drawn
         record = st.fixed_dictionaries(
             {}, optional={f.name: field_strategy(f.name, f.metadata["kind"]) for f in spec_fields(kind.cls)}

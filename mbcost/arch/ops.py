@@ -387,14 +387,9 @@ class MixedConv(Op):
         outs = split_channels(self.out_channels, len(self.kernels))
         return tuple(zip(self.kernels, ins, outs))
 
-    def output_channels(self, inputs: tuple[int, ...]) -> int:
-        return self.out_channels
-
-    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
-        (x,) = inputs
-        if x.channels != self.in_channels:
-            raise ValueError(f"expects {self.in_channels} input channels, got {x.channels}")
-        return Shape(self.out_channels, output_size(x.height, self.stride), output_size(x.width, self.stride))
+    # Shapes as a conv's: every split has 'same' padding and the stride.
+    output_channels = Conv.output_channels
+    output_shape = Conv.output_shape
 
     def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
         # Per split: K_i*K_i*(1 if depthwise else M_i)*N_i weights, each used once per output pixel.

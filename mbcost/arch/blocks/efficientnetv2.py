@@ -34,6 +34,19 @@ def divisible_expansion(in_channels: int, expansion: float, ctx: Context) -> int
     return derived(make_divisible(in_channels * expansion, ctx.width.divisor), "expansion")
 
 
+def se_field(where: str):
+    """A block's `se` field: squeeze-and-excitation `where`, true (the model's), or its own record."""
+    return spec_field(Toggle(SqueezeExcitation), False, f"squeeze-and-excitation {where}: true (the model's), or its own record")
+
+
+def residual_field():
+    return spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
+
+
+def scaling_field():
+    return spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+
+
 def residual_add(block: NormAct, in_channels: int, out_channels: int, stride: int, last: str) -> list[Layer]:
     """The shortcut of a block with a `residual` field: when stride is 1 and channels match, unless
     forbidden; forcing it where shapes differ is an error."""
@@ -62,12 +75,9 @@ class FusedBottleneckBlock(NormAct):
     channels: int = spec_field(CHANNELS, doc="output channels c, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride s of the KxK conv, first repeat")
     kernel: int = spec_field(KERNEL, 3, "kernel size K of the fused conv (odd)")
-    se: bool | SqueezeExcitation = spec_field(
-        Toggle(SqueezeExcitation), False,
-        "squeeze-and-excitation on the expanded width (timm EdgeResidual): true (the model's), or its own record",
-    )
-    residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
-    scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+    se: bool | SqueezeExcitation = se_field("on the expanded width (timm EdgeResidual)")
+    residual: bool | None = residual_field()
+    scaling: str = scaling_field()
 
     def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
         m = in_channels

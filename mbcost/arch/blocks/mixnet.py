@@ -7,13 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...fields import Bool, Int, Kernels, Toggle, spec_field
+from ...fields import Int, Kernels, spec_field
 from ..ops import Conv, MixedConv, Op, SqueezeExcite
 from .base import (
     CHANNELS,
     EXPANSION,
     KERNEL,
-    SCALING,
     STRIDE,
     BlockError,
     Context,
@@ -23,7 +22,7 @@ from .base import (
     SqueezeExcitation,
     register,
 )
-from .efficientnetv2 import divisible_expansion, residual_add
+from .efficientnetv2 import divisible_expansion, residual_add, residual_field, scaling_field, se_field
 
 SPLITS = Int(maximum=16)
 
@@ -47,12 +46,9 @@ class MixedBottleneckBlock(NormAct):
     )
     expand_groups: int = spec_field(SPLITS, 1, "channel groups of the 1x1 expansion, each a dense conv (timm `a1.1` is 2)")
     project_groups: int = spec_field(SPLITS, 1, "channel groups of the 1x1 projection, each a dense conv (timm `p1.1` is 2)")
-    se: bool | SqueezeExcitation = spec_field(
-        Toggle(SqueezeExcitation), False,
-        "squeeze-and-excitation on the expanded width after the depthwise conv: true (the model's), or its own record",
-    )
-    residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
-    scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+    se: bool | SqueezeExcitation = se_field("on the expanded width, after the depthwise conv")
+    residual: bool | None = residual_field()
+    scaling: str = scaling_field()
 
     def _conv(self, ctx: Context, field: str, m: int, n: int, kernels: tuple[int, ...], stride: int, depthwise: bool,
               activation: str | None = None) -> Op:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...fields import Bool, Toggle, spec_field
+from ...fields import spec_field
 from ..ops import SqueezeExcite
 from .base import (
     CHANNELS,
     EXPANSION,
     IN,
     KERNEL,
-    SCALING,
     STRIDE,
     BlockError,
     Context,
@@ -24,7 +23,7 @@ from .base import (
     SqueezeExcitation,
     register,
 )
-from .efficientnetv2 import divisible_expansion, residual_add
+from .efficientnetv2 import divisible_expansion, residual_add, residual_field, scaling_field, se_field
 
 
 @register
@@ -44,12 +43,9 @@ class UniversalBottleneckBlock(NormAct):
     stride: int = spec_field(STRIDE, 1, "stride s, first repeat: of the middle depthwise conv, or the start one without it")
     start_kernel: int | None = spec_field(KERNEL, None, "kernel of the depthwise conv before the expansion (timm `a`); none when absent")
     middle_kernel: int | None = spec_field(KERNEL, None, "kernel of the depthwise conv after the expansion (timm `k`); none when absent")
-    se: bool | SqueezeExcitation = spec_field(
-        Toggle(SqueezeExcitation), False,
-        "squeeze-and-excitation on the expanded width after the middle depthwise: true (the model's), or its own record",
-    )
-    residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
-    scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
+    se: bool | SqueezeExcitation = se_field("on the expanded width, after the middle depthwise")
+    residual: bool | None = residual_field()
+    scaling: str = scaling_field()
 
     def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
         m = in_channels
