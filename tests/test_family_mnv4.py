@@ -95,7 +95,7 @@ def test_mobilenetv4_conv_small_published():
 
 
 def test_mixnet_s_published_params():
-    # MixNet paper (Tan & Le 2019, "MixConv"), Table 2: MixNet-S, 4.1M params (rounded there)
+    # MixNet paper (Tan & Le 2019, "MixConv"), its ImageNet results table: MixNet-S, 4.1M params (rounded there)
     assert round(totals("mixnet_s")[0] / 1e6, 1) == 4.1
 
 

@@ -1,4 +1,4 @@
-"""MixNet's inverted bottleneck (Tan & Le 2019, "MixConv", Fig. 4; timm InvertedResidual with list
+"""MixNet's inverted bottleneck (Tan & Le 2019, "MixConv"; timm InvertedResidual with list
 kernels): the depthwise conv mixes kernel sizes over channel splits, and the 1x1 expansion and
 projection may be split into dense convs over channel groups (timm's grouped pointwise `a1.1`, `p1.1`)."""
 

@@ -1,4 +1,4 @@
-"""MobileNetV4's universal inverted bottleneck (Qin et al. 2024, Fig. 4; timm UniversalInvertedResidual,
+"""MobileNetV4's universal inverted bottleneck (Qin et al. 2024; timm UniversalInvertedResidual,
 `uir`): an inverted bottleneck with two optional depthwise convs, one before the expansion and one in the
 middle. Both: ExtraDW; middle only: the inverted bottleneck (IB); start only: ConvNext-like; neither: FFN."""
 
