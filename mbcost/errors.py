@@ -46,6 +46,18 @@ ALIASES = {
     "ds": "separable",
     "dw": "depthwise",
     "pw": "pointwise",
+    # EfficientNetV2, MobileNetV4 and MixNet (timm block codes and class names, torchvision's class name);
+    # keys are lower case, as words are looked up.
+    "er": "fused_bottleneck",
+    "fused_mbconv": "fused_bottleneck",
+    "fusedmbconv": "fused_bottleneck",
+    "edgeresidual": "fused_bottleneck",
+    "fused_ib": "fused_bottleneck",
+    "uir": "universal_bottleneck",
+    "uib": "universal_bottleneck",
+    "universalinvertedresidual": "universal_bottleneck",
+    "cn": "conv",
+    "mixconv": "mixed_bottleneck",
 }
 
 

@@ -15,7 +15,12 @@ REQUIRED = dataclasses.MISSING
 
 
 class FieldError(ValueError):
-    """A value of the wrong type or range; the parser adds file, line and field."""
+    """A value of the wrong type or range; the parser adds file, line and field (the line of `at`, an item
+    of a list value, when given)."""
+
+    def __init__(self, message: str, at: Any = None):
+        super().__init__(message)
+        self.at = at
 
 
 @dataclass(frozen=True)
@@ -199,3 +204,31 @@ class Layers:
         layer = {"$ref": "#/$defs/layer"}
         listed = {"type": "array", "items": layer}
         return {"anyOf": [layer, listed]} if self.single else listed
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """One odd kernel size, or a list of them: a mixed depthwise conv (MixNet), one kernel per channel
+    split. Converted to a tuple; `3` is `(3,)`."""
+
+    kernel: Int
+    most: int = 16  # splits of one conv; MixNet uses at most 5
+
+    def convert(self, value: Any) -> tuple[int, ...]:
+        if not isinstance(value, list):
+            return (self.kernel.convert(value),)
+        if not value:
+            raise FieldError("expected a kernel size or a list of them, got an empty list")
+        if len(value) > self.most:
+            raise FieldError(f"{len(value)} kernels is above the limit of {self.most} splits")
+        out = []
+        for i, item in enumerate(value):
+            try:
+                out.append(self.kernel.convert(getattr(item, "value", item)))  # the YAML reader's located items
+            except FieldError as error:
+                raise FieldError(f"kernel {i + 1} of the list: {error}", at=item if hasattr(item, "line") else None) from None
+        return tuple(out)
+
+    def schema(self) -> dict:
+        one = self.kernel.schema()
+        return {"anyOf": [one, {"type": "array", "items": one, "minItems": 1, "maxItems": self.most}]}

@@ -193,6 +193,11 @@ def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
     head = spec.classifier
     if head is not None:
         at = (head.line, head.col)
+        if head.hidden is None and head.hidden_norm != "none":
+            raise SpecError(
+                "hidden_norm needs a hidden layer: give classifier.hidden", file=spec.file, line=head.line, col=head.col,
+                field="classifier.hidden_norm",
+            )
         if head.hidden is not None:
             # MobileNetV3 (torchvision): Linear -> Hardswish -> Dropout -> Linear, hidden width adjust_channels(1280).
             hidden = width.channels(head.hidden, head.hidden_scaling)
@@ -201,7 +206,11 @@ def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
                     f"{head.hidden} channels at alpha {alpha:g} give {hidden}, above the limit of {limits.MAX_CHANNELS} (MAX_CHANNELS)",
                     file=spec.file, line=head.line, col=head.col, field="classifier.hidden",
                 )
-            add("classifier.hidden", Linear(channels, hidden, True, 0.0, head.hidden_activation or ctx.activation), (x,), "classifier", None, at)
+            # MobileNetV4 (timm head_norm): 1x1 conv without bias -> BN -> ReLU on the pooled map, a Linear's counts.
+            hidden_op = Linear(
+                channels, hidden, head.hidden_norm == "none", 0.0, head.hidden_activation or ctx.activation, head.hidden_norm
+            )
+            add("classifier.hidden", hidden_op, (x,), "classifier", None, at)
             x, channels = "classifier.hidden", hidden
         name = "classifier" if head.hidden is None else "classifier.output"  # a name is never also a prefix
         add(name, Linear(channels, spec.classes, True, head.dropout), (x,), "classifier", None, at)

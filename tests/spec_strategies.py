@@ -15,7 +15,7 @@ from mbcost.arch.blocks import BLOCKS
 from mbcost.arch.ops import ACTIVATIONS, NORMS
 from mbcost.arch.scaling import ROUNDING, SCALING_MODES
 from mbcost.errors import SpecError
-from mbcost.fields import REQUIRED, Bool, Choice, Int, Number, Toggle, spec_fields
+from mbcost.fields import REQUIRED, Bool, Choice, Int, Kernels, Number, Toggle, spec_fields
 from mbcost.spec.records import Classifier, Defaults, Input, Spec
 
 # Fields whose generic range would be too wide for a fast test, or too narrow to be interesting.
@@ -27,12 +27,17 @@ BY_NAME = {
     "channels": st.integers(1, 40),
     "expanded_channels": st.integers(1, 96),
     "expansion": st.one_of(st.integers(1, 8).map(float), st.floats(1.0, 8.0, allow_nan=False)),
+    # MixNet's channel splits: a few, so that most drawn widths can take them
+    "expand_groups": st.integers(1, 3),
+    "project_groups": st.integers(1, 3),
 }
 ALPHAS = st.one_of(st.sampled_from([0.25, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4]), st.floats(0.1, 2.0, allow_nan=False))
 
 
 def field_strategy(name: str, kind) -> st.SearchStrategy:
     """Values of a spec field, from its name (above) or else from its declared type."""
+    if isinstance(kind, Kernels):  # one kernel, or a mixed list of them (MixNet)
+        return st.lists(st.sampled_from([1, 3, 5, 7]), min_size=1, max_size=3).map(tuple)
     if name in BY_NAME:
         return BY_NAME[name]
     if isinstance(kind, Choice):
@@ -145,9 +150,12 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
                 hidden=st.one_of(st.none(), st.integers(1, 64)),
                 hidden_activation=st.one_of(st.none(), st.sampled_from(sorted(ACTIVATIONS))),
                 hidden_scaling=st.sampled_from(sorted(SCALING_MODES)),
+                hidden_norm=st.sampled_from(NORMS),
             ),
         )
     )
+    if classifier is not None and classifier.hidden is None:
+        classifier = dataclasses.replace(classifier, hidden_norm="none")  # a norm needs the hidden layer
     if classifier is not None and pool is None and _channels(spec, alpha, resolution)[1] != 1:
         pool = "average"  # a classifier needs a 1x1 input
     return dataclasses.replace(spec, pool=pool, classifier=classifier), alpha, resolution

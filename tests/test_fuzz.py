@@ -217,13 +217,17 @@ TEXTS = {p.stem: p.read_text() for p in CONFIGS}
 
 def names_everywhere() -> set[str]:
     """Every key the loader knows, at any level: a misspelling that lands on one is not a misspelling."""
-    names = {f.name for f in spec_fields(Spec)} | set(BLOCKS)
-    for cls in BLOCKS.values():
-        names |= {f.name for f in spec_fields(cls)}
-    for f in spec_fields(Spec):
-        kind = f.metadata["kind"]
-        if hasattr(kind, "cls"):
-            names |= {g.name for g in spec_fields(kind.cls)}
+    names = set(BLOCKS)
+    records, seen = [Spec, *BLOCKS.values()], set()
+    while records:  # every record reachable through a field, at any depth (e.g. defaults.se.ratio)
+        cls = records.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        for f in spec_fields(cls):
+            names.add(f.name)
+            if hasattr(f.metadata["kind"], "cls"):
+                records.append(f.metadata["kind"].cls)
     return names
 
 

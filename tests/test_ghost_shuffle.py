@@ -323,11 +323,11 @@ def test_shape_errors_of_the_new_ops_are_located(op, inputs, message):
     base = spec("input: {channels: 12, resolution: 9}\nclasses: 10\n")
     nodes = (
         Wired("small", Conv(12, 12, 3, 2), ("input",), "blocks.0", "conv", 4, (4, 5)),
-        Wired("bad", op, inputs, "blocks.1", "shuffle_unit", 7, (7, 5)),
+        Wired("bad", op, inputs, "blocks.1", "shuffle_unit", 7, (7, 5), "blocks[1] (blocks.1)"),
     )
     with pytest.raises(SpecError) as error:
         infer_shapes(Net(base, 1.0, nodes, (), ()))
-    assert str(error.value).startswith(f"net.yaml:7:5: blocks.1 (shuffle_unit.{op.name}): {message}")
+    assert str(error.value).startswith(f"net.yaml:7:5: blocks[1].shuffle_unit.{op.name} (blocks.1): {message}")
     assert "\n" not in str(error.value)
 
 

@@ -249,7 +249,9 @@ class GlobalPool(Op):
 @dataclass(frozen=True)
 class Linear(Op):
     """Fully connected layer on a C x 1 x 1 input, with bias; dropout before it costs nothing; optionally
-    an activation after it (MobileNetV3's hidden classifier layer)."""
+    an activation after it (MobileNetV3's hidden classifier layer), and before that a batch norm
+    (MobileNetV4's head: a 1x1 conv without bias + BN + ReLU on the pooled 1x1 map, the same counts as a
+    Linear without bias + BatchNorm1d)."""
 
     name: ClassVar[str] = "linear"
     in_features: int
@@ -257,6 +259,7 @@ class Linear(Op):
     bias: bool = True
     dropout: float = 0.0
     activation: str = "none"
+    norm: str = "none"
 
     def output_channels(self, inputs: tuple[int, ...]) -> int:
         return self.out_features
@@ -274,7 +277,7 @@ class Linear(Op):
             macs=self.in_features * self.out_features,
             weights=self.in_features * self.out_features,
             biases=self.out_features if self.bias else 0,
-            activation_ops=ACTIVATIONS[self.activation].ops_per_element * self.out_features,
+            **_norm_act_cost(self.out_features, self.out_features, self.norm, self.activation),
         )
 
     def torch_module(self, nn: Any) -> Any:
@@ -282,6 +285,8 @@ class Linear(Op):
         if self.dropout:
             parts.append(("dropout", nn.Dropout(self.dropout)))
         parts.append(("linear", nn.Linear(self.in_features, self.out_features, bias=self.bias)))
+        if self.norm == "batch":
+            parts.append(("norm", nn.BatchNorm1d(self.out_features)))
         torch_class = ACTIVATIONS[self.activation].torch_class
         if torch_class:
             parts.append(("act", getattr(nn, torch_class)()))
@@ -533,3 +538,94 @@ class MaxPool(Op):
 
     def torch_module(self, nn: Any) -> Any:
         return nn.MaxPool2d(self.kernel, self.stride, self.kernel // 2)
+
+
+def split_channels(channels: int, splits: int) -> tuple[int, ...]:
+    """Equal channel splits, the remainder to the first (timm mixed_conv2d._split_channels)."""
+    out = [channels // splits] * splits
+    out[0] += channels - sum(out)
+    return tuple(out)
+
+
+@register
+@dataclass(frozen=True)
+class MixedConv(Op):
+    """A conv whose channels are split into groups, each convolved with its own kernel, the outputs
+    concatenated (MixNet, Tan & Le 2019; timm MixedConv2d), then norm and activation on the whole.
+    Depthwise: each split is a depthwise conv of its kernel (MixConv). Otherwise each split is a dense conv
+    of its input split to its output split (timm's grouped pointwise `a1.1`/`p1.1`: unlike a grouped conv,
+    the splits may be unequal). Splits are equal, the remainder to the first (`split_channels`)."""
+
+    name: ClassVar[str] = "mixed_conv"
+    in_channels: int
+    out_channels: int
+    kernels: tuple[int, ...]
+    stride: int = 1
+    depthwise: bool = True
+    bias: bool = False
+    norm: str = "batch"
+    activation: str = "none"
+
+    @property
+    def kind(self) -> str:
+        if self.depthwise:
+            return "depthwise"
+        return "pointwise" if set(self.kernels) == {1} else "conv"
+
+    @property
+    def splits(self) -> tuple[tuple[int, int, int], ...]:
+        """(kernel, input channels, output channels) of each split."""
+        ins = split_channels(self.in_channels, len(self.kernels))
+        outs = split_channels(self.out_channels, len(self.kernels))
+        return tuple(zip(self.kernels, ins, outs))
+
+    def output_channels(self, inputs: tuple[int, ...]) -> int:
+        return self.out_channels
+
+    def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
+        """As a conv's: every split has 'same' padding and the stride."""
+        (x,) = inputs
+        if x.channels != self.in_channels:
+            raise ValueError(f"expects {self.in_channels} input channels, got {x.channels}")
+        return Shape(self.out_channels, output_size(x.height, self.stride), output_size(x.width, self.stride))
+
+    def cost(self, inputs: tuple[Shape, ...], output: Shape) -> Cost:
+        # Per split: K_i*K_i*(1 if depthwise else M_i)*N_i weights, each used once per output pixel.
+        weights = sum(k * k * (1 if self.depthwise else m) * n for k, m, n in self.splits)
+        return Cost(
+            macs=weights * output.height * output.width,
+            weights=weights,
+            biases=self.out_channels if self.bias else 0,
+            **_norm_act_cost(self.out_channels, output.elements, self.norm, self.activation),
+        )
+
+    def attributes(self) -> dict[str, int]:
+        return {"splits": len(self.kernels), "largest_kernel": max(self.kernels), "stride": self.stride}
+
+    def torch_module(self, nn: Any) -> Any:
+        convs = [
+            nn.Conv2d(m, n, k, stride=self.stride, padding=k // 2, groups=m if self.depthwise else 1, bias=self.bias)
+            for k, m, n in self.splits
+        ]
+        mixed = _mixed_conv_class(nn)([m for _, m, _ in self.splits], convs)
+        parts = [("conv", mixed), *_norm_act_modules(nn, self.out_channels, self.norm, self.activation)]
+        return nn.Sequential(OrderedDict(parts))
+
+
+@functools.cache
+def _mixed_conv_class(nn: Any) -> type:
+    """timm's MixedConv2d, built on the `torch.nn` handed in: split the channels, convolve, concatenate."""
+
+    class MixedConv2d(nn.Module):
+        def __init__(self, splits: list[int], convs: list[Any]):
+            super().__init__()
+            self.splits = splits
+            self.convs = nn.ModuleList(convs)
+
+        def forward(self, x: Any) -> Any:
+            import torch  # only ever run from the torch side, which has it
+
+            parts = x.split(self.splits, 1)
+            return torch.cat([conv(part) for conv, part in zip(self.convs, parts)], 1)
+
+    return MixedConv2d

@@ -88,7 +88,7 @@ def _convert(kind: Any, item: Located, where: str, file: str) -> Any:
     try:
         return kind.convert(item.value)
     except FieldError as error:
-        raise _fail(file, item, where, str(error)) from None
+        raise _fail(file, error.at or item, where, str(error)) from None
 
 
 def _parse_layers(kind: Layers, loc: Located, path: str, file: str) -> tuple[Block, ...]:

@@ -51,6 +51,10 @@ class Classifier:
     hidden_scaling: str = spec_field(
         Choice(lambda: SCALING_MODES, "scaling"), "full", "how the width multiplier applies to hidden: full, none, grow_only"
     )
+    hidden_norm: str = spec_field(
+        NORM, "none", "batch: the hidden layer has no bias and a batch norm before its activation (MobileNetV4's "
+        "1x1 conv + BN + ReLU after the pool, timm head_norm)"
+    )
     line: int = 0
     col: int = 0
 

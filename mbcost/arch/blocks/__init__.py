@@ -13,7 +13,7 @@ the torch builder find it through `BLOCKS`.
 from . import mobilenet  # noqa: F401  (registers its kinds)
 
 # isort: split
-from . import ghostnet, shufflenet  # noqa: F401
+from . import efficientnetv2, ghostnet, mixnet, mobilenetv4, shufflenet  # noqa: F401  (register their kinds)
 from .base import BLOCKS, IN, Block, BlockError, Context, Expansion, Layer, SqueezeExcitation, register
 
 __all__ = ["BLOCKS", "IN", "Block", "BlockError", "Context", "Expansion", "Layer", "SqueezeExcitation", "register"]
