@@ -10,6 +10,7 @@ from typing import Any
 
 from ..document import CHANGE, SIGNED_COUNT, SIGNED_EXACT, STATUS, Document, Table
 from ..document import KINDS as EVERY_KIND
+from . import csv as csv_format
 from .cells import cell_text, note_text
 
 KINDS = EVERY_KIND
@@ -169,9 +170,7 @@ def _vertical(table: Table, rows, styles, footers, caption) -> Any:
 def draw(document: Document, console: Any) -> None:
     """Print `document` on a rich console. The title is printed once: as the title of the tables that
     carry it, else as a line of its own."""
-    from . import names
-
-    more = "csv" if "csv" in names(document.kind) else "json"
+    more = "csv" if document.kind in csv_format.KINDS else "json"  # where the hidden columns can be read
 
     def show() -> None:
         if not any(table.title.startswith(document.title) for table in document.tables):
