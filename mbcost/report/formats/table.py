@@ -10,8 +10,8 @@ from typing import Any
 
 from ..document import CHANGE, SIGNED_COUNT, SIGNED_EXACT, STATUS, Document, Table
 from ..document import KINDS as EVERY_KIND
-from . import csv as csv_format
 from .cells import cell_text, note_text
+from .csv import KINDS as CSV_KINDS
 
 KINDS = EVERY_KIND
 
@@ -170,7 +170,7 @@ def _vertical(table: Table, rows, styles, footers, caption) -> Any:
 def draw(document: Document, console: Any) -> None:
     """Print `document` on a rich console. The title is printed once: as the title of the tables that
     carry it, else as a line of its own."""
-    more = "csv" if document.kind in csv_format.KINDS else "json"  # where the hidden columns can be read
+    more = "csv" if document.kind in CSV_KINDS else "json"  # where the hidden columns can be read
 
     def show() -> None:
         if not any(table.title.startswith(document.title) for table in document.tables):
