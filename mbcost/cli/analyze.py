@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from .options import alpha_option, depth_option, dtype_option, format_option, output_option, resolution_option, spec_argument
+from .options import (
+    alpha_option,
+    depth_option,
+    dtype_option,
+    format_option,
+    output_option,
+    resolution_option,
+    spec_argument,
+)
 from .output import Outcome, console, emit
 
 VIEWS = ("layer", "resolution", "row", "stage")

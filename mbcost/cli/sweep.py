@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from .options import QUANTITY, GridValues, budget_options, depth_option, dtype_option, format_option, output_option, spec_argument
+from .options import (
+    QUANTITY,
+    GridValues,
+    budget_options,
+    depth_option,
+    dtype_option,
+    format_option,
+    output_option,
+    spec_argument,
+)
 from .output import Outcome, emit
 from .progress import Progress
 
