@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from .analysis.cost import Analysis, analyze
 from .graph import Graph, build_graph
-from .spec.builtin import load
+from .spec.load import load
 from .spec.parse import load_spec
 from .spec.records import Spec
 
@@ -36,17 +36,23 @@ def spec_from(spec: SpecSource, model: str = "spec") -> Spec:
 
 
 def analyze_spec(
-    spec: SpecSource, width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+    spec: SpecSource,
+    width_multiplier: float | None = None,
+    resolution: int | None = None,
+    dtype: str = "fp32",
+    depth: float | None = None,
 ) -> Analysis:
-    """Load, expand and cost a spec in one call (activation memory at `dtype`). `spec` is a path, a
-    built-in name, a dict, a YAML string or a Spec (`spec_from`); `analyze_spec(...).to_dict()` is the
-    report of `mbcost analyze --format json`."""
-    return analyze(build_graph(spec_from(spec), width_multiplier, resolution), dtype)
+    """Load, expand and cost a spec in one call (activation memory at `dtype`; `depth` multiplies the
+    repeats, EfficientNet's d). `spec` is a path, a built-in name, a dict, a YAML string or a Spec
+    (`spec_from`); `analyze_spec(...).to_dict()` is the report of `mbcost analyze --format json`."""
+    return analyze(build_graph(spec_from(spec), width_multiplier, resolution, depth), dtype)
 
 
-def build_module(spec: SpecSource, width_multiplier: float | None = None, resolution: int | None = None):
+def build_module(
+    spec: SpecSource, width_multiplier: float | None = None, resolution: int | None = None, depth: float | None = None
+):
     """The spec as a trainable `torch.nn.Module` (a `mbcost.torch_build.GraphModule`), built from the same
     graph the cost model counts: one submodule per node, named like the node. Imports torch."""
     from .pytorch.build import build  # lazily: the analysis path never imports torch
 
-    return build(build_graph(spec_from(spec), width_multiplier, resolution))
+    return build(build_graph(spec_from(spec), width_multiplier, resolution, depth))

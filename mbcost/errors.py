@@ -30,7 +30,8 @@ class SpecError(Exception):
 
 # Names other tools and the papers use for what the spec calls otherwise: too far apart for spelling
 # distance alone. Paper symbols from MobileNetV2 Table 2 (t, c, n, s); torchvision's `expand_ratio`,
-# `num_classes`, `InvertedResidual`; timm's `ir`/`ds` block codes.
+# `num_classes`, `InvertedResidual`, `MBConv`; timm's `ir`/`ds`/`dsa` block codes and their `se_ratio`,
+# `exp_ratio` and `noskip`. Keys are lower case: the lookup ignores case.
 ALIASES = {
     "t": "expansion",
     "expand_ratio": "expansion",
@@ -44,6 +45,11 @@ ALIASES = {
     "inverted_residual": "bottleneck",
     "mbconv": "bottleneck",
     "ds": "separable",
+    "dsa": "separable",
+    "invertedresidual": "bottleneck",
+    "se_ratio": "se",
+    "exp_ratio": "expansion",
+    "noskip": "residual",
     "dw": "depthwise",
     "pw": "pointwise",
     # EfficientNetV2, MobileNetV4 and MixNet (timm block codes and class names, torchvision's class name);

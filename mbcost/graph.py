@@ -1,8 +1,8 @@
 """The layer graph: the spec expanded into named primitive nodes with inferred shapes, in two steps.
 
-The width multiplier decides the ops, the resolution only the shapes: `expand` turns a spec at one width
-multiplier into a `Net` (every node's op and wiring), and `infer_shapes` runs a Net at one input
-resolution into a `Graph`. A sweep expands once per width and infers once per resolution.
+The width multiplier and depth decide the ops, the resolution only the shapes: `expand` turns a spec at
+one width multiplier and depth into a `Net` (every node's op and wiring), and `infer_shapes` runs a Net
+at one input resolution into a `Graph`. A sweep expands once per width and infers once per resolution.
 
 Names are dotted and say the node's role: `stem`, `blocks.3.expand`, `blocks.3.depthwise`,
 `blocks.3.se`, `blocks.3.project`, `blocks.3.add`, `head`, `pool`, `classifier` (or `classifier.hidden`
@@ -19,7 +19,7 @@ from . import limits
 from .arch.blocks import IN, Block, BlockError, Context
 from .arch.counts import Shape
 from .arch.ops import GlobalPool, Linear, Op
-from .arch.scaling import RESOLUTION, WIDTH_MULTIPLIER, WidthPolicy
+from .arch.scaling import DEPTH, RESOLUTION, WIDTH_MULTIPLIER, WidthPolicy, scale_stage_depth
 from .errors import SpecError
 from .spec.records import Spec
 
@@ -67,6 +67,7 @@ class Net:
     nodes: tuple[Wired, ...]
     pairs: tuple[Pair, ...]
     fused: tuple[Fused, ...]
+    depth: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Graph:
     nodes: tuple[Node, ...]
     pairs: tuple[Pair, ...]
     fused: tuple[Fused, ...] = ()
+    depth: float = 1.0
 
     @property
     def output(self) -> Node:
@@ -106,12 +108,41 @@ class Graph:
         return {n.name: n for n in self.nodes}
 
 
-def _check_repeats(spec: Spec) -> None:
+def _block_repeats(spec: Spec, depth: float) -> tuple[int, ...]:
+    """The repeats of the `blocks` rows at `depth`: each stage (consecutive rows with one `stage` number, or
+    a row without one) scales its total as timm's `_scale_stage_depth`; rows with `depth_scaling: none`
+    keep theirs."""
+    for section, rows in (("stem", spec.stem), ("head", spec.head)):
+        for i, row in enumerate(rows):
+            for name, given in (("stage", row.stage is not None), ("depth_scaling", row.depth_scaling != "full")):
+                if given:
+                    raise SpecError(
+                        f"applies to blocks only (the {section} is never deepened)",
+                        file=spec.file, line=row.line, col=row.col, field=f"{section}[{i}].{row.kind}.{name}",
+                    )
+    repeats = [row.repeat for row in spec.blocks]
+    stages: list[list[int]] = []  # row indices of each stage: a run of rows with one stage number
+    for i, row in enumerate(spec.blocks):
+        if i and row.stage is not None and row.stage == spec.blocks[i - 1].stage:
+            stages[-1].append(i)
+        else:
+            stages.append([i])
+    if depth == 1.0:  # ceil or round of n * 1 is n, and each row keeps its share exactly
+        return tuple(repeats)
+    for rows in stages:
+        scaled_rows = [i for i in rows if spec.blocks[i].depth_scaling == "full"]
+        if scaled_rows:
+            for i, r in zip(scaled_rows, scale_stage_depth([repeats[i] for i in scaled_rows], depth, spec.depth_rounding)):
+                repeats[i] = r
+    return tuple(repeats)
+
+
+def _check_repeats(spec: Spec, block_repeats: tuple[int, ...]) -> None:
     """Every repeat adds at least one node: refuse a spec that must pass MAX_LAYERS before expanding it."""
     count = 0
     for section, layers in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
         for i, layer in enumerate(layers):
-            count += layer.repeat
+            count += block_repeats[i] if section == "blocks" else layer.repeat
             if count > limits.MAX_LAYERS:
                 raise SpecError(
                     f"the repeats add up to more than {limits.MAX_LAYERS} layers (MAX_LAYERS)",
@@ -145,12 +176,14 @@ def _exactly_one(spec: Spec, written: str, row: Block, where: str) -> None:
             raise _row_error(spec, written, row, names[0], f"give exactly one of {' or '.join(names)}, not {what}", where)
 
 
-def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
-    """The ops and wiring of `spec` at width multiplier alpha (default: the spec's own)."""
+def expand(spec: Spec, width_multiplier: float | None = None, depth: float | None = None) -> Net:
+    """The ops and wiring of `spec` at width multiplier alpha and depth d (defaults: the spec's own)."""
     alpha = spec.width_multiplier if width_multiplier is None else WIDTH_MULTIPLIER.convert(width_multiplier)
-    _check_repeats(spec)
+    d = spec.depth if depth is None else DEPTH.convert(depth)
+    block_repeats = _block_repeats(spec, d)
+    _check_repeats(spec, block_repeats)
     width = WidthPolicy(alpha, spec.rounding, spec.divisor)
-    ctx = Context(width, spec.defaults.norm, spec.defaults.activation, spec.defaults.se, spec.defaults.padding)
+    ctx = Context(width, spec.defaults.norm, spec.defaults.activation, spec.defaults.se, spec.defaults.padding, spec.defaults.expansion_rounding)
     nodes: list[Wired] = []
     pairs: list[Pair] = []
     fused: list[Fused] = []
@@ -162,11 +195,12 @@ def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
         nodes.append(Wired(name, op, inputs, block, row.kind if row else "", row.line if row else 0, at, written))
 
     for section, rows in (("stem", spec.stem), ("blocks", spec.blocks), ("head", spec.head)):
-        count = sum(row.repeat for row in rows)
+        repeats = block_repeats if section == "blocks" else tuple(row.repeat for row in rows)
+        count = sum(repeats)
         index = 0
-        for r, row in enumerate(rows):
+        for r, (row, repeat) in enumerate(zip(rows, repeats)):
             written = _row_label(section, r, len(rows))
-            for i in range(row.repeat):
+            for i in range(repeat):
                 block = section if count == 1 and section != "blocks" else f"{section}.{index}"
                 index += 1
                 if i == 0:  # the same row for every copy: checked once
@@ -216,7 +250,7 @@ def expand(spec: Spec, width_multiplier: float | None = None) -> Net:
         add(name, Linear(channels, spec.classes, True, head.dropout), (x,), "classifier", None, at)
     if not nodes:
         raise SpecError("the spec has no layers", file=spec.file, line=1, col=1, field="blocks")
-    return Net(spec, alpha, tuple(nodes), tuple(pairs), tuple(fused))
+    return Net(spec, alpha, tuple(nodes), tuple(pairs), tuple(fused), d)
 
 
 def infer_shapes(net: Net, resolution: int | None = None) -> Graph:
@@ -237,9 +271,11 @@ def infer_shapes(net: Net, resolution: int | None = None) -> Graph:
             raise SpecError(str(error), file=spec.file, line=w.at[0], col=w.at[1], field=field) from None
         shapes[w.name] = out
         nodes.append(Node(w.name, w.op, w.inputs, inputs, out, w.block, w.line))
-    return Graph(spec.model, net.width_multiplier, size, shapes[INPUT], tuple(nodes), net.pairs, net.fused)
+    return Graph(spec.model, net.width_multiplier, size, shapes[INPUT], tuple(nodes), net.pairs, net.fused, net.depth)
 
 
-def build_graph(spec: Spec, width_multiplier: float | None = None, resolution: int | None = None) -> Graph:
-    """Expand `spec` at width multiplier alpha and input resolution (defaults: the spec's own)."""
-    return infer_shapes(expand(spec, width_multiplier), resolution)
+def build_graph(
+    spec: Spec, width_multiplier: float | None = None, resolution: int | None = None, depth: float | None = None
+) -> Graph:
+    """Expand `spec` at width multiplier alpha, depth d and input resolution (defaults: the spec's own)."""
+    return infer_shapes(expand(spec, width_multiplier, depth), resolution)

@@ -17,5 +17,6 @@ MAX_RESOLUTION = 16_384  # pixels per side
 MAX_KERNEL = 63
 MAX_STRIDE = 32
 MAX_WIDTH_MULTIPLIER = 16.0
+MAX_DEPTH = 16.0  # the repeats multiplier; EfficientNet-B7 uses 3.1
 MAX_EXPANSION = 64.0
 MAX_CLASSES = 1_000_000

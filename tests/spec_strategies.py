@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from mbcost import build_graph
 from mbcost.arch.blocks import BLOCKS
 from mbcost.arch.ops import ACTIVATIONS, NORMS
-from mbcost.arch.scaling import ROUNDING, SCALING_MODES
+from mbcost.arch.scaling import DEPTH_ROUNDING, EXPANSION_ROUNDING, ROUNDING, SCALING_MODES
 from mbcost.errors import SpecError
 from mbcost.fields import REQUIRED, Bool, Choice, Int, Kernels, Number, Toggle, spec_fields
 from mbcost.spec.records import Classifier, Defaults, Input, Spec
@@ -30,6 +30,9 @@ BY_NAME = {
     # MixNet's channel splits: a few, so that most drawn widths can take them
     "expand_groups": st.integers(1, 3),
     "project_groups": st.integers(1, 3),
+    # Stages and depth scaling are drawn by `specs`, which knows which rows are blocks.
+    "stage": st.none(),
+    "depth_scaling": st.just("full"),
 }
 ALPHAS = st.one_of(st.sampled_from([0.25, 0.35, 0.5, 0.75, 1.0, 1.3, 1.4]), st.floats(0.1, 2.0, allow_nan=False))
 
@@ -99,7 +102,11 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
         width_multiplier=alpha,
         rounding=draw(st.sampled_from(sorted(ROUNDING))),
         divisor=draw(st.sampled_from([1, 2, 4, 8])),
-        defaults=Defaults(norm=draw(st.sampled_from(NORMS)), activation=draw(st.sampled_from(sorted(ACTIVATIONS)))),
+        defaults=Defaults(
+            norm=draw(st.sampled_from(NORMS)),
+            activation=draw(st.sampled_from(sorted(ACTIVATIONS))),
+            expansion_rounding=draw(st.sampled_from(sorted(EXPANSION_ROUNDING))),
+        ),
         model="random",
         file="<hypothesis>",
     )
@@ -138,7 +145,20 @@ def specs(draw, max_resolution: int = 64, max_layers: int = 5) -> tuple[Spec, fl
     # Split the layers into stem, blocks and head (each may be empty).
     cut1 = draw(st.integers(0, len(layers)))
     cut2 = draw(st.integers(cut1, len(layers)))
-    spec = dataclasses.replace(spec, stem=tuple(layers[:cut1]), blocks=tuple(layers[cut1:cut2]), head=tuple(layers[cut2:]))
+    # The blocks' rows in stages (consecutive rows sharing a number), some kept out of depth scaling.
+    blocks, stage = [], 0
+    for block in layers[cut1:cut2]:
+        stage += 0 if blocks and draw(st.booleans()) else 1
+        blocks.append(dataclasses.replace(block, stage=stage, depth_scaling=draw(st.sampled_from(["full", "full", "none"]))))
+    spec = dataclasses.replace(spec, stem=tuple(layers[:cut1]), blocks=tuple(blocks), head=tuple(layers[cut2:]))
+    depth = draw(st.sampled_from([1.0, 1.0, 0.5, 1.3]))
+    if depth != 1.0:
+        deeper = dataclasses.replace(spec, depth=depth, depth_rounding=draw(st.sampled_from(sorted(DEPTH_ROUNDING))))
+        try:  # more repeats compound expansions further: keep the widths small, as above
+            fits = max(n.output_shape.channels for n in build_graph(deeper, alpha, resolution).nodes) <= 4096
+        except SpecError:
+            fits = False
+        spec = deeper if fits else spec
     pool = draw(st.sampled_from([None, "average"]))
     classifier = draw(
         st.one_of(

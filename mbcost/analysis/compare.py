@@ -15,7 +15,8 @@ from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, build_graph
-from ..spec.builtin import load, path_exists
+from ..spec.builtin import path_exists
+from ..spec.load import load
 from .cost import Analysis, analyze
 
 METRICS = ("macs", "params")
@@ -190,14 +191,16 @@ def labels(*keys: tuple[str, str, float, int]) -> tuple[str, ...]:
     return tuple(with_settings)
 
 
-def _sides(targets: tuple[Target, ...], width_multiplier: float | None, resolution: int | None, dtype: str) -> list[Side]:
+def _sides(
+    targets: tuple[Target, ...], width_multiplier: float | None, resolution: int | None, dtype: str, depth: float | None = None
+) -> list[Side]:
     """Load, expand and cost every target; a target's own settings win over `width_multiplier` and `resolution`."""
     results = []
     for target in targets:
         spec = load(target.spec)
         width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
         size = target.resolution if target.resolution is not None else resolution
-        results.append((spec, analyze(build_graph(spec, width, size), dtype)))
+        results.append((spec, analyze(build_graph(spec, width, size, depth), dtype)))
     names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results))
     return [Side(name, spec.file, result) for name, (spec, result) in zip(names, results)]
 
@@ -211,10 +214,11 @@ def compare_targets(
 
 
 def compare_all(
-    targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+    targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32",
+    depth: float | None = None,
 ) -> tuple[Comparison, ...]:
     """Every target after the first against the first (a leaderboard of variants of one baseline)."""
     if len(targets) < 2:
         raise SpecError("needs at least two specs to compare, e.g. `mbcost compare mobilenet_v1 mobilenet_v2`", field="compare")
-    first, *rest = _sides(targets, width_multiplier, resolution, dtype)
+    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth)
     return tuple(compare(first, side) for side in rest)

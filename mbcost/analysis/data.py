@@ -80,6 +80,7 @@ def header(a: Analysis) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "model": a.graph.model,
         "alpha": a.graph.width_multiplier,
+        "depth": a.graph.depth,
         "resolution": a.graph.resolution,
         "dtype": a.memory.dtype,
         "input_shape": a.graph.input_shape.as_list(),

@@ -156,6 +156,7 @@ def sweep(
     dtype: str = "fp32",
     fused: bool = False,
     on_point: Callable[[], None] | None = None,
+    depth: float | None = None,
 ) -> Sweep:
     """Cost every (width, resolution) point; with limits, a point fits when it meets every one of them.
     `dtype` is the element type of memory and weight bytes, `fused` picks the fused-bottleneck peak;
@@ -166,7 +167,7 @@ def sweep(
     result = Sweep(spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused)
     points = []
     for width in widths:
-        net = expand(spec, width)  # the width decides the ops; each resolution only re-infers shapes
+        net = expand(spec, width, depth)  # the width decides the ops; each resolution only re-infers shapes
         at = _Totals(net)
         weight_bytes = _stored(net, resolutions[0]).bytes(dtype) if max_weight_bytes is not None else None
         for resolution in resolutions:

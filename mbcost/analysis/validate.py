@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..errors import SpecError
 from ..graph import build_graph
-from ..spec.builtin import load
+from ..spec.load import load
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""Width multiplier (alpha): the one place where channel counts are scaled and rounded.
+"""Width multiplier (alpha) and depth (the repeats multiplier): the one place where channel counts and
+repeats are scaled and rounded.
 
-Each model names its rounding rule; each layer says whether alpha thins it (`scaling`).
+Each model names its rounding rules; each layer says whether alpha thins it (`scaling`), each spec row
+whether depth deepens it (`depth_scaling`) and which stage it belongs to (`stage`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from ..fields import Int, Number
 # syntax (SPEC@ALPHA,RESOLUTION) and sweep lists all convert through these.
 WIDTH_MULTIPLIER = Number(maximum=limits.MAX_WIDTH_MULTIPLIER)  # alpha (v1 paper, Section 4.2)
 RESOLUTION = Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION")  # input height and width, pixels
+# The repeats multiplier of EfficientNet's compound scaling (the paper's d; timm's `depth_multiplier`, a
+# name TF-slim gives to channels, hence `depth` here).
+DEPTH = Number(maximum=limits.MAX_DEPTH)
 
 
 def truncate(value: float, divisor: int = 8) -> int:
@@ -63,9 +68,39 @@ class WidthPolicy:
         return scale_channels(declared, self.multiplier, self.rounding, self.divisor, mode)
 
 
-def expand_channels(in_channels: int, expansion: float) -> int:
-    """Bottleneck expansion width: `round(in * t)` of the already-scaled input (torchvision)."""
-    return int(round(in_channels * expansion))
+def expand_channels(in_channels: int, expansion: float, rounding: str = "round", divisor: int = 8) -> int:
+    """Bottleneck expansion width of the already-scaled input: `round(in * t)` (torchvision's MobileNetV2;
+    MNASNet's `in * t`, an integer) or `make_divisible(in * t, divisor)` (timm's `InvertedResidual`)."""
+    return EXPANSION_ROUNDING[rounding](in_channels * expansion, divisor)
+
+
+EXPANSION_ROUNDING: dict[str, Callable[[float, int], int]] = {
+    "round": lambda value, divisor: int(round(value)),
+    "make_divisible": make_divisible,
+}
+
+# How a stage's scaled total of repeats rounds: timm's `_scale_stage_depth` depth_trunc ("ceil", the
+# EfficientNet default; "round", at least 1). torchvision's EfficientNet ceil()s row by row, the same for
+# one-row stages.
+DEPTH_ROUNDING: dict[str, Callable[[float], int]] = {
+    "ceil": math.ceil,
+    "round": lambda value: max(1, round(value)),
+}
+
+
+def scale_stage_depth(repeats: list[int], depth: float, rounding: str = "ceil") -> list[int]:
+    """A stage's rows' repeats at `depth`, as timm's `_scale_stage_depth`: the stage's total is scaled and
+    rounded, then handed out from the last row back to the first, each `max(1, round(r / remaining *
+    remaining_scaled))` (Python's round, half to even), so the last rows absorb the growth."""
+    remaining = sum(repeats)
+    remaining_scaled = DEPTH_ROUNDING[rounding](remaining * depth)
+    scaled = []
+    for r in reversed(repeats):
+        share = max(1, round(r / remaining * remaining_scaled))
+        scaled.append(share)
+        remaining -= r
+        remaining_scaled -= share
+    return scaled[::-1]
 
 
 # How a squeeze-and-excitation width `channels * ratio` rounds, by the implementation that does it so.

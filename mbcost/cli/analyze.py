@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from .options import alpha_option, dtype_option, format_option, output_option, resolution_option, spec_argument
+from .options import (
+    alpha_option,
+    depth_option,
+    dtype_option,
+    format_option,
+    output_option,
+    resolution_option,
+    spec_argument,
+)
 from .output import Outcome, console, emit, reader_left
 
 VIEWS = ("layer", "resolution", "row", "stage")
@@ -17,6 +25,7 @@ SORTS = ("macs", "params", "memory", "weights")
 @spec_argument
 @alpha_option
 @resolution_option
+@depth_option
 @dtype_option
 @click.option(
     "--by", "view", type=click.Choice(VIEWS), default="layer", show_default=True,
@@ -30,7 +39,8 @@ SORTS = ("macs", "params", "memory", "weights")
 @format_option("analysis", "resolution")
 @output_option
 def analyze(
-    spec: str, alpha: float | None, resolution: int | None, dtype: str, view: str, top: int | None, sort: str | None, fmt: str, output: Path | None
+    spec: str, alpha: float | None, resolution: int | None, depth: float | None, dtype: str, view: str, top: int | None, sort: str | None,
+    fmt: str, output: Path | None,
 ) -> Outcome:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name).
 
@@ -44,11 +54,11 @@ def analyze(
     from ..graph import build_graph
     from ..report.views import analysis, rollup
     from ..report.views import resolution as by_resolution
-    from ..spec.builtin import load
+    from ..spec.load import load
 
     if (top is not None or sort is not None) and view != "layer":
         raise click.UsageError("--top and --sort order the layers: use them with --by layer")
-    result = run(build_graph(load(spec), alpha, resolution), dtype)
+    result = run(build_graph(load(spec), alpha, resolution, depth), dtype)
     if view == "layer":
         document = analysis.document(result, top, sort)
     elif view == "resolution":
@@ -72,7 +82,8 @@ def list_specs() -> Outcome:
     from ..graph import build_graph
     from ..report.document import COUNT, INTEGER, Column, Table
     from ..report.formats.table import draw_tables
-    from ..spec.builtin import builtin_names, load
+    from ..spec.builtin import builtin_names
+    from ..spec.load import load
 
     columns = (Column("name"), Column("description", wrap=True), Column("resolution", INTEGER), Column("MACs", COUNT), Column("params", COUNT))
     rows = []

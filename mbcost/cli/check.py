@@ -14,6 +14,7 @@ from .options import (
     alpha_option,
     budget_options,
     complete_spec,
+    depth_option,
     dtype_option,
     format_option,
     output_option,
@@ -26,6 +27,7 @@ from .output import Outcome, emit
 @click.argument("specs", metavar="SPEC...", nargs=-1, required=True, shell_complete=complete_spec)
 @alpha_option
 @resolution_option
+@depth_option
 @budget_options
 @click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
 @click.option("--fused/--unfused", default=None, help="Gate memory on the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
@@ -40,6 +42,7 @@ def check(
     specs: tuple[str, ...],
     alpha: float | None,
     resolution: int | None,
+    depth: float | None,
     max_macs: int | None,
     max_params: int | None,
     max_memory: int | None,
@@ -67,7 +70,7 @@ def check(
     from ..analysis.cost import analyze as run
     from ..graph import build_graph
     from ..report.views import check as view
-    from ..spec.builtin import load
+    from ..spec.load import load
 
     if max_growth is not None and baseline is None:
         raise click.UsageError("--max-growth needs --baseline")
@@ -80,7 +83,7 @@ def check(
             spec = load(name)
             memory_budget = budget.effective(spec, fused=fused, dtype=dtype)
             fuse = memory_budget.fused
-            result = run(build_graph(spec, alpha, resolution), memory_budget.dtype or "fp32")
+            result = run(build_graph(spec, alpha, resolution, depth), memory_budget.dtype or "fp32")
             limits = budget.gather_limits(
                 spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse,
                 max_weight_bytes=max_weight_bytes,

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from .options import alpha_option, complete_spec, dtype_option, format_option, output_option, resolution_option
+from .options import (
+    alpha_option,
+    complete_spec,
+    depth_option,
+    dtype_option,
+    format_option,
+    output_option,
+    resolution_option,
+)
 from .output import Outcome, emit
 
 
@@ -14,13 +22,17 @@ from .output import Outcome, emit
 @click.argument("specs", metavar="A B [C...]", nargs=-1, shell_complete=complete_spec)
 @alpha_option
 @resolution_option
+@depth_option
 @dtype_option
 @format_option("compare")
 @output_option
-def compare(specs: tuple[str, ...], alpha: float | None, resolution: int | None, dtype: str, fmt: str, output: Path | None) -> Outcome:
+def compare(
+    specs: tuple[str, ...], alpha: float | None, resolution: int | None, depth: float | None, dtype: str, fmt: str, output: Path | None
+) -> Outcome:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
-    --alpha and --resolution apply to a side without its own settings. With more than two, each
+    --alpha and --resolution apply to a side without its own settings, --depth to every side. With more than
+    two, each
     against the first (A): a leaderboard of variants.
 
     \b
@@ -31,6 +43,6 @@ def compare(specs: tuple[str, ...], alpha: float | None, resolution: int | None,
     from ..analysis.compare import compare_all, parse_target
     from ..report.views import compare as view
 
-    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype)
+    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth)
     emit(view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons), fmt, output)
     return Outcome.OK

@@ -11,11 +11,15 @@ import click
 from ..report.formats import names
 
 
-class WidthMultiplier(click.ParamType):
-    name = "alpha"
+class Multiplier(click.ParamType):
+    """A multiplier held to the spec's own field type (scaling.py): alpha (WIDTH_MULTIPLIER) or depth (DEPTH)."""
+
+    def __init__(self, name: str, field: str):
+        self.name = name
+        self.field = field
 
     def convert(self, value: Any, param: Any, ctx: Any) -> float:
-        from ..arch.scaling import WIDTH_MULTIPLIER
+        from ..arch import scaling
         from ..fields import FieldError
 
         try:
@@ -23,7 +27,7 @@ class WidthMultiplier(click.ParamType):
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a number", param, ctx)
         try:
-            return WIDTH_MULTIPLIER.convert(number)
+            return getattr(scaling, self.field).convert(number)
         except FieldError as error:
             self.fail(str(error), param, ctx)
 
@@ -97,7 +101,8 @@ class GridValues(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-ALPHA = WidthMultiplier()
+ALPHA = Multiplier("alpha", "WIDTH_MULTIPLIER")
+DEPTH = Multiplier("depth", "DEPTH")
 RESOLUTION = Resolution()
 QUANTITY = Quantity()
 PERCENT = Percent()
@@ -120,6 +125,13 @@ def spec_argument(f: Any) -> Any:
 def alpha_option(f: Any) -> Any:
     return click.option(
         "--alpha", "--width-multiplier", "alpha", type=ALPHA, default=None, help="Width multiplier; overrides the spec's."
+    )(f)
+
+
+def depth_option(f: Any) -> Any:
+    return click.option(
+        "--depth", type=DEPTH, default=None,
+        help="Depth d: multiplies each stage's repeats (EfficientNet), rounded by the spec's depth_rounding; overrides the spec's depth.",
     )(f)
 
 

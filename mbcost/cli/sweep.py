@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from .options import QUANTITY, GridValues, budget_options, dtype_option, format_option, output_option, spec_argument
+from .options import (
+    QUANTITY,
+    GridValues,
+    budget_options,
+    depth_option,
+    dtype_option,
+    format_option,
+    output_option,
+    spec_argument,
+)
 from .output import Outcome, emit
 from .progress import Progress
 
@@ -17,6 +26,7 @@ from .progress import Progress
               help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
 @click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
               help="Input sizes: 224,192,160,128 or a range 96:224:32; default: the spec's.")
+@depth_option
 @budget_options
 @click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
 @click.option("--max-weight-bytes", type=QUANTITY, default=None,
@@ -29,6 +39,7 @@ def sweep(
     spec: str,
     alphas: tuple | None,
     resolutions: tuple | None,
+    depth: float | None,
     max_macs: int | None,
     max_params: int | None,
     max_memory: int | None,
@@ -50,7 +61,7 @@ def sweep(
     from ..analysis.budget import effective
     from ..analysis.sweep import sweep as run
     from ..report.views import sweep as view
-    from ..spec.builtin import load
+    from ..spec.load import load
 
     model = load(spec)
     alpha_values = alphas or (model.width_multiplier,)
@@ -59,6 +70,6 @@ def sweep(
                        max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype)
     with Progress(len(alpha_values) * len(size_values), "sweep") as progress:
         result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
-                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance)
+                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance, depth=depth)
     emit(view.document(result), fmt, output)
     return Outcome.OK

@@ -8,7 +8,7 @@ import click
 
 from ..errors import SpecError
 from ..limits import MAX_VERIFY_LAYERS
-from .options import alpha_option, format_option, output_option, resolution_option, spec_argument
+from .options import alpha_option, depth_option, format_option, output_option, resolution_option, spec_argument
 from .output import Outcome, emit
 from .progress import Progress
 
@@ -17,9 +17,10 @@ from .progress import Progress
 @spec_argument
 @alpha_option
 @resolution_option
+@depth_option
 @format_option("verify")
 @output_option
-def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, output: Path | None) -> Outcome:
+def verify(spec: str, alpha: float | None, resolution: int | None, depth: float | None, fmt: str, output: Path | None) -> Outcome:
     """Prove SPEC's counts: build it as PyTorch modules (meta device, no memory) and compare every
     layer's measured params and MACs with the analytic ones. Exit 1 when anything differs.
 
@@ -29,10 +30,10 @@ def verify(spec: str, alpha: float | None, resolution: int | None, fmt: str, out
     """
     from ..graph import build_graph
     from ..report.views import verify as view
-    from ..spec.builtin import load
+    from ..spec.load import load
 
     model = load(spec)
-    graph = build_graph(model, alpha, resolution)
+    graph = build_graph(model, alpha, resolution, depth)
     if len(graph.nodes) > MAX_VERIFY_LAYERS:
         raise SpecError(
             f"verify builds one PyTorch module per layer; this graph has {len(graph.nodes):,} layers, more than "

@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import SpecError
-from .parse import load_spec
-from .records import Spec
 
 
 def config_dir() -> Path:
@@ -52,11 +50,3 @@ def resolve(spec: str) -> tuple[Path, str]:
     raise SpecError(
         f"no such file, and not a built-in spec{did_you_mean(spec, names)}; built-in: {', '.join(names)}", file=spec
     )
-
-
-def load(spec: str | Path | Spec) -> Spec:
-    """A spec from a path, a built-in name (`mobilenet_v2`) or an already loaded Spec."""
-    if isinstance(spec, Spec):
-        return spec
-    path, model = resolve(str(spec))
-    return load_spec(path, model)

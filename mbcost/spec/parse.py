@@ -14,8 +14,9 @@ from typing import Any
 from ..arch.blocks import BLOCKS, Block
 from ..errors import SpecError, did_you_mean
 from ..fields import REQUIRED, FieldError, Layers, Record, Toggle, show, spec_fields
+from .builtin import path_exists, resolve
 from .reader import Located, parse_yaml, read_text
-from .records import Spec
+from .records import Preset, Spec
 
 
 @cache
@@ -33,7 +34,32 @@ def load_spec(source: str | Path, model: str | None = None) -> Spec:
 
 def parse_spec(text: str, file: str, model: str) -> Spec:
     root = parse_yaml(text, file)
+    if root.is_map and "preset" in root.value:
+        return _apply_preset(parse_record(Preset, root, "", file), root, file, model)
     return dataclasses.replace(parse_record(Spec, root, "", file), model=model, file=file)
+
+
+def _apply_preset(preset: Preset, root: Located, file: str, model: str) -> Spec:
+    """The spec a preset names, at the preset's settings. Rows keep the named spec's file, where they are."""
+    at = root.value["preset"]
+    beside = Path(file).parent / preset.preset
+    try:
+        path, _ = (beside, beside.stem) if beside.suffix and path_exists(beside) else resolve(preset.preset)
+        target = parse_yaml(read_text(path), str(path))
+    except SpecError as error:
+        raise _fail(file, at, "preset", error.message if error.file == preset.preset else str(error)) from None
+    if target.is_map and "preset" in target.value:
+        raise _fail(file, at, "preset", f"{preset.preset!r} is itself a preset; name the spec it sets")
+    base = parse_record(Spec, target, "", str(path))
+    return dataclasses.replace(
+        base,
+        model=model,
+        file=str(path),
+        description=base.description if preset.description is None else preset.description,
+        width_multiplier=base.width_multiplier if preset.width_multiplier is None else preset.width_multiplier,
+        depth=base.depth if preset.depth is None else preset.depth,
+        input=base.input if preset.resolution is None else dataclasses.replace(base.input, resolution=preset.resolution),
+    )
 
 
 def _fail(file: str, loc: Located | tuple[int, int], field: str, message: str) -> SpecError:
@@ -52,7 +78,9 @@ def parse_record(cls: type, loc: Located, path: str, file: str, at: tuple[int, i
     for key, item in loc.value.items():
         kind = kinds.get(key)
         if kind is None:
-            hint = did_you_mean(key, kinds) or _belongs_in(key, kinds)
+            # A preset file whose `preset:` key is misspelt reads as a spec: `preset` is a candidate there too.
+            names = [*kinds, "preset"] if cls is Spec else kinds
+            hint = did_you_mean(key, names) or _belongs_in(key, kinds)
             where = f"{path}.{key}" if path else key
             raise _fail(file, loc.keys[key], where, f"unknown field{hint}; expected one of: {', '.join(kinds)}")
         values[key] = _convert(kind, item, f"{path}.{key}" if path else key, file)

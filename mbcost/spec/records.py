@@ -12,7 +12,15 @@ from .. import limits
 from ..arch.blocks import Block, SqueezeExcitation
 from ..arch.counts import DTYPE_BYTES
 from ..arch.ops import ACTIVATION, NORM, PADDING
-from ..arch.scaling import RESOLUTION, ROUNDING, SCALING_MODES, WIDTH_MULTIPLIER
+from ..arch.scaling import (
+    DEPTH,
+    DEPTH_ROUNDING,
+    EXPANSION_ROUNDING,
+    RESOLUTION,
+    ROUNDING,
+    SCALING_MODES,
+    WIDTH_MULTIPLIER,
+)
 from ..fields import Bool, Choice, Int, Layers, Number, Quantity, Record, Text, spec_field
 
 
@@ -34,6 +42,10 @@ class Defaults:
     padding: str = spec_field(
         PADDING, "symmetric", "how the PyTorch build pads convs: symmetric (K // 2, PyTorch) or same (TensorFlow's "
         "'SAME': the odd pixel at the bottom and right); the counts do not change"
+    )
+    expansion_rounding: str = spec_field(
+        Choice(lambda: tuple(EXPANSION_ROUNDING), "expansion rounding"), "round",
+        "how a bottleneck's in * t rounds: round (torchvision) or make_divisible by the spec's divisor (timm)",
     )
 
 
@@ -80,8 +92,20 @@ class Budget:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Preset:
+    """A named setting of another spec, e.g. EfficientNet-B3 = EfficientNet-B0 at width 1.2, depth 1.4 and 300 px
+    (a file of its own beside the spec it scales, with `preset:` naming that spec)."""
+
+    preset: str = spec_field(Text(), doc="the spec it sets: a built-in name, or a path relative to this file")
+    description: str | None = spec_field(Text(), None, "free text; default: the spec's")
+    width_multiplier: float | None = spec_field(WIDTH_MULTIPLIER, None, "alpha; default: the spec's")
+    depth: float | None = spec_field(DEPTH, None, "d, the repeats multiplier; default: the spec's")
+    resolution: int | None = spec_field(RESOLUTION, None, "input height and width in pixels; default: the spec's")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Spec:
-    """A whole model, as written; `graph.build_graph` applies alpha and resolution."""
+    """A whole model, as written; `graph.build_graph` applies alpha, depth and resolution."""
 
     description: str = spec_field(Text(), "", "free text, e.g. the paper and table the spec follows")
     input: Input = spec_field(Record(Input), doc="input image")
@@ -93,6 +117,13 @@ class Spec:
         Choice(lambda: tuple(ROUNDING), "rounding rule"), "make_divisible", "how scaled channels round"
     )
     divisor: int = spec_field(Int(maximum=1024), 8, "channel rounding granularity and minimum")
+    depth: float = spec_field(
+        DEPTH, 1.0, "d: multiplies each stage's total repeats (EfficientNet's compound scaling, timm's _scale_stage_depth)"
+    )
+    depth_rounding: str = spec_field(
+        Choice(lambda: tuple(DEPTH_ROUNDING), "depth rounding"), "ceil",
+        "how a stage's scaled repeats round: ceil (timm's EfficientNet, torchvision) or round (at least 1)",
+    )
     defaults: Defaults = spec_field(Record(Defaults), Defaults(), "model-wide norm and activation")
     stem: tuple[Block, ...] = spec_field(Layers(single=True), (), "first layer(s), named stem")
     blocks: tuple[Block, ...] = spec_field(Layers(), (), "the body, named blocks.0, blocks.1, ...")

@@ -9,7 +9,7 @@ from typing import ClassVar
 from ... import limits
 from ...fields import Choice, Int, Number, spec_field
 from ..ops import ACTIVATION, NORM, Conv, Op
-from ..scaling import SCALING_MODES, SQUEEZE_ROUNDING, WidthPolicy, squeeze_width
+from ..scaling import EXPANSION_ROUNDING, SCALING_MODES, SQUEEZE_ROUNDING, WidthPolicy, expand_channels, squeeze_width
 
 CHANNELS = Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS")
 KERNEL = Int(maximum=limits.MAX_KERNEL, odd=True, limit_name="MAX_KERNEL")
@@ -18,6 +18,7 @@ REPEAT = Int(maximum=limits.MAX_REPEAT, limit_name="MAX_REPEAT")
 SCALING = Choice(lambda: SCALING_MODES, "scaling")
 EXPANSION = Number(maximum=limits.MAX_EXPANSION)
 DILATION = Int(maximum=limits.MAX_KERNEL, limit_name="MAX_KERNEL")
+EXPANSION_ROUNDING_CHOICE = Choice(lambda: tuple(EXPANSION_ROUNDING), "expansion rounding")
 
 IN = ""  # the role that stands for the block's input in `Layer.inputs`
 
@@ -87,6 +88,11 @@ class Context:
     activation: str = "relu"
     se: SqueezeExcitation = SqueezeExcitation()  # what a block's `se: true` means
     padding: str = "symmetric"  # how the torch build pads every conv (ops.PADDINGS)
+    expansion_rounding: str = "round"  # how in * t rounds unless a row says otherwise
+
+    def expanded(self, in_channels: int, expansion: float, rounding: str | None, field: str = "expansion") -> int:
+        """The width `in * t` by the row's (or the model's) expansion rounding, held to 1..MAX_CHANNELS."""
+        return derived(expand_channels(in_channels, expansion, rounding or self.expansion_rounding, self.width.divisor), field)
 
     def squeeze_excitation(self, se: bool | SqueezeExcitation) -> SqueezeExcitation | None:
         """A block's `se` field as a record: true is the model's default, false none."""
@@ -150,6 +156,15 @@ class Block:
     # Groups of alternative fields of which a spec row gives exactly one (checked by the graph).
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     repeat: int = spec_field(REPEAT, 1, "copies of this block (n); stride applies to the first")
+    stage: int | None = spec_field(
+        Int(maximum=limits.MAX_REPEAT), None,
+        "blocks only: a run of consecutive rows with the same stage number scales its total repeats together "
+        "under the spec's depth (timm's _scale_stage_depth); default: the row is a stage of its own",
+    )
+    depth_scaling: str = spec_field(
+        Choice(lambda: ("full", "none"), "depth scaling"), "full",
+        "how the spec's depth applies to repeat: full, or none (the row keeps its repeats)",
+    )
     line: int = 0  # position in the spec file, for messages and annotations
     col: int = 0
 

@@ -1,18 +1,19 @@
-"""The MobileNet V1-V3 block kinds: conv, depthwise, pointwise, separable (v1 paper, Fig. 3) and the
-inverted residual bottleneck (v2 paper, Table 1; v3 paper, Fig. 4)."""
+"""The MobileNet V1-V3 block kinds: conv, depthwise, pointwise, separable (v1 paper, Fig. 3; timm's ds and
+dsa) and the inverted residual bottleneck (v2 paper, Table 1; v3 paper, Fig. 4; timm's ir, MnasNet, FBNet)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...fields import Bool, Toggle, spec_field
-from ..ops import Add, SqueezeExcite
+from ...fields import Bool, Choice, Toggle, spec_field
+from ..ops import ACTIVATION, Add, SqueezeExcite
 from ..scaling import expand_channels
 from .base import (
     CHANNELS,
     DILATION,
     EXPANSION,
+    EXPANSION_ROUNDING_CHOICE,
     IN,
     KERNEL,
     SCALING,
@@ -90,23 +91,42 @@ class PointwiseBlock(NormAct):
 @dataclass(frozen=True, kw_only=True)
 class SeparableBlock(NormAct):
     kind: ClassVar[str] = "separable"
-    doc: ClassVar[str] = "depthwise separable: depthwise KxK -> norm -> act, pointwise 1x1 -> norm -> act (v1 paper, Fig. 3)"
+    doc: ClassVar[str] = (
+        "depthwise separable: depthwise KxK -> norm -> act, optional squeeze-and-excitation, pointwise 1x1 -> norm -> act "
+        "(v1 paper, Fig. 3; timm's ds / dsa blocks)"
+    )
     channels: int = spec_field(CHANNELS, doc="output channels N, before the width multiplier")
     stride: int = spec_field(STRIDE, 1, "stride of the depthwise conv, first repeat")
     kernel: int = spec_field(KERNEL, 3, "depthwise kernel size K (odd)")
     dilation: int = spec_field(DILATION, 1, DILATION_DOC)
+    se: bool | SqueezeExcitation = spec_field(
+        Toggle(SqueezeExcitation), False,
+        "squeeze-and-excitation between the depthwise and the pointwise conv (timm's ds / dsa se): true (the model's), "
+        "or its own record",
+    )
+    pointwise_activation: str | None = spec_field(
+        ACTIVATION, None,
+        "activation after the pointwise conv; default: the block's (v1, timm's dsa); none: linear, as timm's ds "
+        "(EfficientNet, MnasNet)",
+    )
+    residual: bool = spec_field(Bool(), False, "add the input to the output (timm's ds without noskip); needs stride 1 and equal channels")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
     def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
         m = in_channels
         out = ctx.channels(self.channels, self.scaling, "channels")
-        return Expansion(
-            (
-                Layer("depthwise", ctx.conv(self, m, m, self.kernel, stride, m, dilation=self.dilation)),
-                Layer("pointwise", ctx.conv(self, m, out, 1), ("depthwise",)),
-            ),
-            pairs=(("depthwise", "pointwise"),),
-        )
+        layers = [Layer("depthwise", ctx.conv(self, m, m, self.kernel, stride, m, dilation=self.dilation))]
+        se = ctx.squeeze_excitation(self.se)
+        if se is not None:
+            layers.append(Layer("se", SqueezeExcite(m, se.squeeze(m, m, ctx.width.divisor), se.activation, se.gate), ("depthwise",)))
+        layers.append(Layer("pointwise", ctx.conv(self, m, out, 1, activation=self.pointwise_activation), (layers[-1].role,)))
+        if self.residual:
+            if stride != 1 or m != out:
+                raise BlockError(
+                    "residual", f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {m} -> {out} channels"
+                )
+            layers.append(Layer("add", Add(), (IN, "pointwise")))
+        return Expansion(tuple(layers), pairs=(("depthwise", "pointwise"),))
 
 
 @register
@@ -118,7 +138,10 @@ class BottleneckBlock(NormAct):
         "optional squeeze-and-excitation, 1x1 linear projection -> norm; residual add when stride is 1 and channels match"
     )
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = (("expansion", "expanded_channels"),)
-    expansion: float | None = spec_field(EXPANSION, None, "expansion factor t (v2); 1 means no expand conv")
+    expansion: float | None = spec_field(
+        EXPANSION, None, "expansion factor t (v2): the expanded width is in * t, rounded by expansion_rounding; "
+        "at t = 1 there is no expand conv unless expand_conv is always"
+    )
     expanded_channels: int | None = spec_field(
         CHANNELS, None, "instead of expansion: the expanded width (v3's exp size), before the width multiplier; "
         "no expand conv when it equals the input channels"
@@ -131,20 +154,31 @@ class BottleneckBlock(NormAct):
         Toggle(SqueezeExcitation), False,
         "squeeze-and-excitation after the depthwise conv (v3 paper, Fig. 4): true (the model's), or its own record",
     )
-    residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
+    expansion_rounding: str | None = spec_field(
+        EXPANSION_ROUNDING_CHOICE, None,
+        "how in * t rounds: round (torchvision) or make_divisible by the spec's divisor (timm's ir); default: the model's",
+    )
+    expand_conv: str = spec_field(
+        Choice(lambda: ("auto", "always"), "expand conv"), "auto",
+        "auto: no expand conv at t = 1 or when exp size equals the input (torchvision); always: kept even then "
+        "(timm's ir blocks, FBNet's e1)",
+    )
+    residual: bool | None = spec_field(Bool(), None, "force (true) or forbid (false, timm's noskip) the residual add; default: when shapes allow")
     scaling: str = spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
 
     def expand(self, in_channels: int, stride: int, ctx: Context) -> Expansion:
         m = in_channels
         out = ctx.channels(self.channels, self.scaling, "channels")
         if self.expansion is not None:
-            # torchvision's mobilenetv2.py: round(in * t), expand conv unless t == 1.
-            hidden = derived(expand_channels(m, self.expansion), "expansion")
+            # torchvision's mobilenetv2.py: round(in * t), expand conv unless t == 1; timm's InvertedResidual:
+            # make_divisible(in * t), expand conv always.
+            hidden = ctx.expanded(m, self.expansion, self.expansion_rounding)
             has_expand = self.expansion != 1
         else:
             # torchvision's mobilenetv3.py: adjust_channels(exp size), expand conv unless it equals the input.
             hidden = ctx.channels(self.expanded_channels, self.scaling, "expanded_channels")
             has_expand = hidden != m
+        has_expand = has_expand or self.expand_conv == "always"
         layers = []
         if has_expand:
             layers.append(Layer("expand", ctx.conv(self, m, hidden, 1)))

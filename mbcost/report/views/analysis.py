@@ -39,7 +39,8 @@ def _records(a: Analysis, layers: list[dict[str, Any]], shown: list[int]) -> Rec
 
 def title(a: Analysis) -> str:
     g = a.graph
-    return f"{g.model}  alpha {g.width_multiplier:g}  resolution {g.resolution}"
+    depth = f"  depth {g.depth:g}" if g.depth != 1 else ""  # named only where repeats were scaled
+    return f"{g.model}  alpha {g.width_multiplier:g}{depth}  resolution {g.resolution}"
 
 
 def _attrs(layer: LayerCost) -> str:
