@@ -267,7 +267,7 @@ def test_list_shows_the_presets():
         ("blocks:\n  - bottleneck: {expansion: 2, channels: 8, se_ratio: 0.25}\n", "net.yaml:4:45:", "did you mean 'se'"),
         ("blocks:\n  - bottleneck: {expansion: 2, channels: 8, noskip: true}\n", "net.yaml:4:45:", "did you mean 'residual'"),
         ("blocks:\n  - InvertedResidual: {expansion: 2, channels: 8}\n", "net.yaml:4:5:", "did you mean 'bottleneck'"),
-        ("blocks:\n  - separable: {channels: 16, stride: 2, residual: true}\n", "net.yaml:4:5: blocks.0 (separable.residual):", "stride 2"),
+        ("blocks:\n  - separable: {channels: 16, stride: 2, residual: true}\n", "net.yaml:4:5: blocks[0].separable.residual (blocks.0):", "stride 2"),
         ("stem: {conv: {kernel: 3, channels: 8, stage: 1}}\nblocks:\n  - separable: {channels: 8}\n", "net.yaml:3:8: stem[0].conv.stage:", "blocks only"),
         ("depth_rounding: floor\nblocks:\n  - separable: {channels: 8}\n", "net.yaml:3:17: depth_rounding:", "expected one of: ceil, round"),
     ],
