@@ -7,9 +7,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ... import limits
-from ...fields import Choice, Int, Number, spec_field
-from ..ops import ACTIVATION, NORM, Conv, Op
-from ..scaling import EXPANSION_ROUNDING, SCALING_MODES, SQUEEZE_ROUNDING, WidthPolicy, expand_channels, squeeze_width
+from ...fields import Bool, Choice, Int, Number, Toggle, spec_field
+from ..ops import ACTIVATION, NORM, Add, Conv, Op
+from ..scaling import (
+    EXPANSION_ROUNDING,
+    SCALING_MODES,
+    SQUEEZE_ROUNDING,
+    WidthPolicy,
+    expand_channels,
+    make_divisible,
+    squeeze_width,
+)
 
 CHANNELS = Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS")
 KERNEL = Int(maximum=limits.MAX_KERNEL, odd=True, limit_name="MAX_KERNEL")
@@ -180,3 +188,34 @@ class Block:
 class NormAct(Block):
     activation: str | None = spec_field(ACTIVATION, None, "activation; default: the model's")
     norm: str | None = spec_field(NORM, None, "normalization after each conv; default: the model's")
+
+
+def residual_add(block: NormAct, in_channels: int, out_channels: int, stride: int, last: str) -> list[Layer]:
+    """The shortcut of a block with a `residual` field: when stride is 1 and channels match, unless
+    forbidden; forcing it where shapes differ is an error."""
+    fits = stride == 1 and in_channels == out_channels
+    if block.residual and not fits:
+        raise BlockError(
+            "residual",
+            f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {in_channels} -> {out_channels} channels",
+        )
+    return [Layer("add", Add(), (IN, last))] if fits and block.residual is not False else []
+
+
+def divisible_expansion(in_channels: int, expansion: float, ctx: Context) -> int:
+    """The expanded width as timm (`make_divisible(in_chs * exp_ratio)`) and torchvision's EfficientNet
+    (`adjust_channels`) compute it: make_divisible(in * t) with the model's divisor."""
+    return derived(make_divisible(in_channels * expansion, ctx.width.divisor), "expansion")
+
+
+def se_field(where: str):
+    """A block's `se` field: squeeze-and-excitation `where`, true (the model's), or its own record."""
+    return spec_field(Toggle(SqueezeExcitation), False, f"squeeze-and-excitation {where}: true (the model's), or its own record")
+
+
+def residual_field():
+    return spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
+
+
+def scaling_field():
+    return spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")

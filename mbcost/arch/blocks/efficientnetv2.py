@@ -7,13 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ...fields import Bool, Toggle, spec_field
-from ..ops import Add, SqueezeExcite
-from ..scaling import make_divisible
-from .base import (
+from ...fields import spec_field
+from ..ops import SqueezeExcite
+from .base import (  # noqa: F401  (shared by the kinds)
     CHANNELS,
     EXPANSION,
-    IN,
     KERNEL,
     SCALING,
     STRIDE,
@@ -24,39 +22,13 @@ from .base import (
     NormAct,
     SqueezeExcitation,
     derived,
+    divisible_expansion,
     register,
+    residual_add,
+    residual_field,
+    scaling_field,
+    se_field,
 )
-
-
-def divisible_expansion(in_channels: int, expansion: float, ctx: Context) -> int:
-    """The expanded width as timm (`make_divisible(in_chs * exp_ratio)`) and torchvision's EfficientNet
-    (`adjust_channels`) compute it: make_divisible(in * t) with the model's divisor."""
-    return derived(make_divisible(in_channels * expansion, ctx.width.divisor), "expansion")
-
-
-def se_field(where: str):
-    """A block's `se` field: squeeze-and-excitation `where`, true (the model's), or its own record."""
-    return spec_field(Toggle(SqueezeExcitation), False, f"squeeze-and-excitation {where}: true (the model's), or its own record")
-
-
-def residual_field():
-    return spec_field(Bool(), None, "force (true) or forbid (false) the residual add; default: when shapes allow")
-
-
-def scaling_field():
-    return spec_field(SCALING, "full", "how the width multiplier applies: full, none, grow_only")
-
-
-def residual_add(block: NormAct, in_channels: int, out_channels: int, stride: int, last: str) -> list[Layer]:
-    """The shortcut of a block with a `residual` field: when stride is 1 and channels match, unless
-    forbidden; forcing it where shapes differ is an error."""
-    fits = stride == 1 and in_channels == out_channels
-    if block.residual and not fits:
-        raise BlockError(
-            "residual",
-            f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {in_channels} -> {out_channels} channels",
-        )
-    return [Layer("add", Add(), (IN, last))] if fits and block.residual is not False else []
 
 
 @register

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ...fields import Bool, Choice, Toggle, spec_field
-from ..ops import ACTIVATION, Add, SqueezeExcite
+from ..ops import ACTIVATION, SqueezeExcite
 from ..scaling import expand_channels
 from .base import (
     CHANNELS,
@@ -26,6 +26,7 @@ from .base import (
     SqueezeExcitation,
     derived,
     register,
+    residual_add,
 )
 
 # DeepLab (Chen et al. 2017; MobileNetV2 paper, Section 6.3) runs MobileNetV2 at output stride 16 or 8: the
@@ -120,12 +121,7 @@ class SeparableBlock(NormAct):
         if se is not None:
             layers.append(Layer("se", SqueezeExcite(m, se.squeeze(m, m, ctx.width.divisor), se.activation, se.gate), ("depthwise",)))
         layers.append(Layer("pointwise", ctx.conv(self, m, out, 1, activation=self.pointwise_activation), (layers[-1].role,)))
-        if self.residual:
-            if stride != 1 or m != out:
-                raise BlockError(
-                    "residual", f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {m} -> {out} channels"
-                )
-            layers.append(Layer("add", Add(), (IN, "pointwise")))
+        layers += residual_add(self, m, out, stride, "pointwise")
         return Expansion(tuple(layers), pairs=(("depthwise", "pointwise"),))
 
 
@@ -190,13 +186,7 @@ class BottleneckBlock(NormAct):
             layers.append(Layer("se", SqueezeExcite(hidden, squeeze, se.activation, se.gate), ("depthwise",)))
         # Linear bottleneck: no activation after the projection (v2 paper, Section 3.2).
         layers.append(Layer("project", ctx.conv(self, hidden, out, 1, activation="none"), (layers[-1].role,)))
-        fits = stride == 1 and m == out
-        if self.residual and not fits:
-            raise BlockError(
-                "residual", f"residual add needs stride 1 and equal channels; this repeat has stride {stride}, {m} -> {out} channels"
-            )
-        if fits and self.residual is not False:
-            layers.append(Layer("add", Add(), (IN, "project")))
+        layers += residual_add(self, m, out, stride, "project")
         # The expanded tensor only feeds the depthwise conv, and the depthwise output only the projection, so
         # both can be computed in slices of channels (v2 paper, Section 5, "memory efficient inference"). Not
         # with squeeze-and-excitation: its gates need every channel's pooled depthwise output first.

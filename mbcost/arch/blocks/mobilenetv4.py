@@ -21,9 +21,13 @@ from .base import (
     Layer,
     NormAct,
     SqueezeExcitation,
+    divisible_expansion,
     register,
+    residual_add,
+    residual_field,
+    scaling_field,
+    se_field,
 )
-from .efficientnetv2 import divisible_expansion, residual_add, residual_field, scaling_field, se_field
 
 
 @register
