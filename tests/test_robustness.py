@@ -98,3 +98,9 @@ def test_compare_with_a_name_too_long_for_the_os():
 )
 def test_human_numbers(n, text):
     assert human(n) == text
+
+
+def test_sweep_values_are_counted_before_they_are_built():
+    # Each range is within the cap; together they pass it: refused before any of them is built.
+    many = ",".join(["0.1:1:0.00001"] * 1000)
+    one_line_error(run("sweep", "mobilenet_v1", "--alpha", many), "more than 100000 values")

@@ -77,6 +77,8 @@ def parse_values(text: str, integer: bool) -> tuple:
         except DecimalException:
             raise FieldError(f"{item!r} is not a number or a range start:stop:step") from None
         if len(parts) == 1:
+            if len(values) >= MAX_POINTS:
+                raise FieldError(f"the list has more than {MAX_POINTS} values")
             values.append(numbers[0])
         elif len(parts) == 3:
             start, stop, step = numbers
@@ -88,6 +90,8 @@ def parse_values(text: str, integer: bool) -> tuple:
                 raise FieldError(f"range {item!r} has more than {MAX_POINTS} values") from None
             if count > MAX_POINTS:
                 raise FieldError(f"range {item!r} has more than {MAX_POINTS} values")
+            if len(values) + count > MAX_POINTS:  # counted before it is built, whatever the number of ranges
+                raise FieldError(f"the list has more than {MAX_POINTS} values")
             values += [start + i * step for i in range(count)]
         else:
             raise FieldError(f"{item!r} is not a number or a range start:stop:step")
