@@ -9,11 +9,10 @@ from typing import ClassVar
 
 from ...fields import spec_field
 from ..ops import SqueezeExcite
-from .base import (  # noqa: F401  (shared by the kinds)
+from .base import (
     CHANNELS,
     EXPANSION,
     KERNEL,
-    SCALING,
     STRIDE,
     BlockError,
     Context,
@@ -21,7 +20,6 @@ from .base import (  # noqa: F401  (shared by the kinds)
     Layer,
     NormAct,
     SqueezeExcitation,
-    derived,
     divisible_expansion,
     register,
     residual_add,
