@@ -87,8 +87,9 @@ class Op:
         return self.name
 
     def output_channels(self, inputs: tuple[int, ...]) -> int:
-        """The output's channels from the inputs' channels: all a graph needs before it has a resolution."""
-        raise NotImplementedError
+        """The output's channels from the inputs' channels: all a graph needs before it has a resolution.
+        Most ops keep their (first) input's channels; those that do not say so."""
+        return inputs[0]
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         raise NotImplementedError
@@ -231,9 +232,6 @@ class GlobalPool(Op):
 
     name: ClassVar[str] = "pool"
 
-    def output_channels(self, inputs: tuple[int, ...]) -> int:
-        return inputs[0]
-
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
         return Shape(x.channels, 1, 1)
@@ -367,9 +365,6 @@ class Add(Op):
 
     name: ClassVar[str] = "add"
 
-    def output_channels(self, inputs: tuple[int, ...]) -> int:
-        return inputs[0]
-
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         a, b = inputs
         if a != b:
@@ -458,9 +453,6 @@ class ChannelShuffle(Op):
     name: ClassVar[str] = "channel_shuffle"
     groups: int = 2
 
-    def output_channels(self, inputs: tuple[int, ...]) -> int:
-        return inputs[0]
-
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
         if x.channels % self.groups:
@@ -521,9 +513,6 @@ class MaxPool(Op):
     name: ClassVar[str] = "maxpool"
     kernel: int = 3
     stride: int = 2
-
-    def output_channels(self, inputs: tuple[int, ...]) -> int:
-        return inputs[0]
 
     def output_shape(self, inputs: tuple[Shape, ...]) -> Shape:
         (x,) = inputs
