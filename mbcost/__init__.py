@@ -35,21 +35,27 @@ def spec_from(spec: SpecSource, model: str = "spec") -> Spec:
     return load(spec)
 
 
+Size = int | tuple[int, int] | str  # an input size: 224, (512, 1024) as (height, width), or "512x1024"
+
+
 def analyze_spec(
     spec: SpecSource,
     width_multiplier: float | None = None,
-    resolution: int | None = None,
+    resolution: Size | None = None,
     dtype: str = "fp32",
     depth: float | None = None,
+    batch: int | None = None,
 ) -> Analysis:
     """Load, expand and cost a spec in one call (activation memory at `dtype`; `depth` multiplies the
-    repeats, EfficientNet's d). `spec` is a path, a built-in name, a dict, a YAML string or a Spec
-    (`spec_from`); `analyze_spec(...).to_dict()` is the report of `mbcost analyze --format json`."""
-    return analyze(build_graph(spec_from(spec), width_multiplier, resolution, depth), dtype)
+    repeats, EfficientNet's d; `batch` images multiply MACs, other ops and activation memory, not
+    params). `resolution` is 224, (height, width) or "512x1024". `spec` is a path, a built-in name, a
+    dict, a YAML string or a Spec (`spec_from`); `analyze_spec(...).to_dict()` is the report of
+    `mbcost analyze --format json`."""
+    return analyze(build_graph(spec_from(spec), width_multiplier, resolution, depth, batch), dtype)
 
 
 def build_module(
-    spec: SpecSource, width_multiplier: float | None = None, resolution: int | None = None, depth: float | None = None
+    spec: SpecSource, width_multiplier: float | None = None, resolution: Size | None = None, depth: float | None = None
 ):
     """The spec as a trainable `torch.nn.Module` (a `mbcost.torch_build.GraphModule`), built from the same
     graph the cost model counts: one submodule per node, named like the node. Imports torch."""

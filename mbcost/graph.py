@@ -19,7 +19,7 @@ from . import limits
 from .arch.blocks import IN, Block, BlockError, Context
 from .arch.counts import Shape
 from .arch.ops import GlobalPool, Linear, Op
-from .arch.scaling import DEPTH, RESOLUTION, WIDTH_MULTIPLIER, WidthPolicy, scale_stage_depth
+from .arch.scaling import BATCH, DEPTH, WIDTH_MULTIPLIER, Resolution, WidthPolicy, scale_stage_depth
 from .errors import SpecError
 from .spec.records import Spec
 
@@ -87,14 +87,18 @@ class Node:
 
 @dataclass(frozen=True)
 class Graph:
+    """A Net run at one input size. Shapes are of one image (C x H x W); `batch` images make one
+    inference, which multiplies MACs, other ops and activation memory, never params (cost.py)."""
+
     model: str
     width_multiplier: float
-    resolution: int
+    resolution: Resolution  # height x width; str() reads 224 when square, else 512x1024
     input_shape: Shape
     nodes: tuple[Node, ...]
     pairs: tuple[Pair, ...]
     fused: tuple[Fused, ...] = ()
     depth: float = 1.0
+    batch: int = 1
 
     @property
     def output(self) -> Node:
@@ -253,11 +257,13 @@ def expand(spec: Spec, width_multiplier: float | None = None, depth: float | Non
     return Net(spec, alpha, tuple(nodes), tuple(pairs), tuple(fused), d)
 
 
-def infer_shapes(net: Net, resolution: int | None = None) -> Graph:
-    """Run the shapes of `net` at an input `resolution` x `resolution` (default: the spec's own)."""
+def infer_shapes(net: Net, resolution: Resolution | int | tuple[int, int] | str | None = None, batch: int | None = None) -> Graph:
+    """Run the shapes of `net` at an input `resolution`: one side (224, a square), (height, width), a
+    Resolution or text '512x1024' (default: the spec's own), for `batch` images (default 1)."""
     spec = net.spec
-    size = spec.input.resolution if resolution is None else RESOLUTION.convert(resolution)
-    shapes = {INPUT: Shape(spec.input.channels, size, size)}
+    size = spec.input.size if resolution is None else Resolution.of(resolution)
+    images = 1 if batch is None else BATCH.convert(batch)
+    shapes = {INPUT: Shape(spec.input.channels, size.height, size.width)}
     nodes = []
     for w in net.nodes:
         inputs = tuple(shapes[name] for name in w.inputs)
@@ -271,11 +277,16 @@ def infer_shapes(net: Net, resolution: int | None = None) -> Graph:
             raise SpecError(str(error), file=spec.file, line=w.at[0], col=w.at[1], field=field) from None
         shapes[w.name] = out
         nodes.append(Node(w.name, w.op, w.inputs, inputs, out, w.block, w.line))
-    return Graph(spec.model, net.width_multiplier, size, shapes[INPUT], tuple(nodes), net.pairs, net.fused, net.depth)
+    return Graph(spec.model, net.width_multiplier, size, shapes[INPUT], tuple(nodes), net.pairs, net.fused, net.depth, images)
 
 
 def build_graph(
-    spec: Spec, width_multiplier: float | None = None, resolution: int | None = None, depth: float | None = None
+    spec: Spec,
+    width_multiplier: float | None = None,
+    resolution: Resolution | int | tuple[int, int] | str | None = None,
+    depth: float | None = None,
+    batch: int | None = None,
 ) -> Graph:
-    """Expand `spec` at width multiplier alpha, depth d and input resolution (defaults: the spec's own)."""
-    return infer_shapes(expand(spec, width_multiplier, depth), resolution)
+    """Expand `spec` at width multiplier alpha, depth d and input resolution (defaults: the spec's own),
+    for `batch` images (default 1)."""
+    return infer_shapes(expand(spec, width_multiplier, depth), resolution, batch)

@@ -14,6 +14,9 @@ MAX_CHANNELS = 100_000  # after width scaling
 # the deepest real member of the family) take about half a minute (benchmarks/verify_bench.py).
 MAX_VERIFY_LAYERS = 5_000
 MAX_RESOLUTION = 16_384  # pixels per side
+# Images in one inference. Counts are exact integers at any batch; the cap keeps a typo (an extra zero or
+# five) from reading as a plan, far above any batch a device runs.
+MAX_BATCH = 65_536
 MAX_KERNEL = 63
 MAX_STRIDE = 32
 MAX_WIDTH_MULTIPLIER = 16.0

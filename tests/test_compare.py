@@ -8,6 +8,7 @@ from collections import defaultdict
 import pytest
 
 from mbcost.analysis.compare import Target, parse_target
+from mbcost.arch.scaling import Resolution
 
 from .closed_form import v1_layers, v1_totals
 from .conftest import run
@@ -111,8 +112,9 @@ def test_same_stem_in_two_folders_is_labelled_by_file(tmp_path):
     [
         ("mobilenet_v2", Target("mobilenet_v2")),
         ("mobilenet_v2@0.75", Target("mobilenet_v2", 0.75)),
-        ("mobilenet_v2@0.75,160", Target("mobilenet_v2", 0.75, 160)),
-        ("models/v2.yaml@1.4,224", Target("models/v2.yaml", 1.4, 224)),
+        ("mobilenet_v2@0.75,160", Target("mobilenet_v2", 0.75, Resolution(160, 160))),
+        ("models/v2.yaml@1.4,224", Target("models/v2.yaml", 1.4, Resolution(224, 224))),
+        ("mobilenet_v2@1,512x1024", Target("mobilenet_v2", 1.0, Resolution(512, 1024))),
         ("a@b/net.yaml@.5", Target("a@b/net.yaml", 0.5)),
     ],
 )
@@ -137,6 +139,9 @@ def test_an_existing_file_with_at_in_its_name_is_a_file(tmp_path):
         ("mobilenet_v2@0", "greater than 0"),
         ("mobilenet_v2@0.5,0", "at least 1"),
         ("mobilenet_v2@0.5,99999", "MAX_RESOLUTION"),
+        ("mobilenet_v2@0.5,0x224", "height must be at least 1"),
+        ("mobilenet_v2@0.5,512x", "width is nothing"),
+        ("mobilenet_v2@0.5,512x1024x3", "HEIGHTxWIDTH"),
         ("mobilenet_v3@0.5", "not a built-in spec"),
         ("missing.yaml", "no such file"),
     ],

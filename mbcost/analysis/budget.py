@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from ..arch.scaling import Resolution
 from ..errors import SpecError
+from ..fields import FieldError
 from ..limits import MAX_REPORT_BYTES
 from ..quantity import show_percent
 from ..spec.reader import read_text
@@ -61,9 +63,10 @@ class Baseline:
     file: str
     model: str
     width_multiplier: float
-    resolution: int
+    resolution: Resolution
     macs: int
     params: int
+    batch: int = 1
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Check:
     file: str
     model: str
     width_multiplier: float
-    resolution: int
+    resolution: Resolution
     macs: int
     params: int
     memory: int  # peak live activation bytes (fused when `fused`)
@@ -90,6 +93,7 @@ class Check:
     costliest: tuple[Costliest, ...]  # one per metric
     weight_bytes: int = 0  # stored weights at `dtype`, batch norm folded (counts.py)
     dtype: str = "fp32"
+    batch: int = 1  # images per inference: MACs and memory are of the whole batch
 
     @property
     def ok(self) -> bool:
@@ -129,6 +133,8 @@ def load_baseline(path: Path) -> Baseline:
     total = data.get("total")
     if not isinstance(total, dict):
         raise bad("no `total` object")
+    if data.get("unit") == "flops":
+        raise bad("is a report in FLOPs (--unit flops); a baseline counts MACs: write it without --unit")
     counts = {}
     for metric in BASELINE_METRICS:
         value = total.get(metric)
@@ -140,9 +146,16 @@ def load_baseline(path: Path) -> Baseline:
         raise bad("no `model` name")
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not math.isfinite(alpha):
         raise bad(f"alpha is {alpha!r}, not a number")
-    if isinstance(resolution, bool) or not isinstance(resolution, int):
-        raise bad(f"resolution is {resolution!r}, not an integer")
-    return Baseline(file, model, float(alpha), resolution, counts["macs"], counts["params"])
+    try:
+        if isinstance(resolution, bool) or not isinstance(resolution, (int, list)):
+            raise FieldError("not an integer or [height, width]")
+        size = Resolution.of(resolution)
+    except FieldError:
+        raise bad(f"resolution is {resolution!r}, not an integer or [height, width]") from None
+    batch = data.get("batch", 1)
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise bad(f"batch is {batch!r}, not a positive integer")
+    return Baseline(file, model, float(alpha), size, counts["macs"], counts["params"], batch)
 
 
 def peak_memory(analysis: Analysis, fused: bool):
@@ -200,10 +213,14 @@ def gather_limits(
                 field="--baseline",
             )
         graph = analysis.graph
-        if (baseline.width_multiplier, baseline.resolution) != (graph.width_multiplier, graph.resolution):
+        settings = (baseline.width_multiplier, baseline.resolution, baseline.batch)
+        if settings != (graph.width_multiplier, graph.resolution, graph.batch):
+            def said(alpha: float, resolution: Resolution, batch: int) -> str:
+                return f"alpha {alpha:g}, resolution {resolution}" + (f", batch {batch}" if batch != 1 or graph.batch != baseline.batch else "")
+
             raise SpecError(
-                f"is a report at alpha {baseline.width_multiplier:g}, resolution {baseline.resolution}, not at alpha "
-                f"{graph.width_multiplier:g}, resolution {graph.resolution}: compare like with like",
+                f"is a report at {said(*settings)}, not at {said(graph.width_multiplier, graph.resolution, graph.batch)}: "
+                "compare like with like",
                 file=baseline.file,
                 field="--baseline",
             )
@@ -226,6 +243,7 @@ def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool
         model=spec.model,
         width_multiplier=g.width_multiplier,
         resolution=g.resolution,
+        batch=g.batch,
         macs=totals["macs"],
         params=totals["params"],
         memory=memory,

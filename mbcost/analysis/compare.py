@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..arch.counts import Cost, total
-from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
+from ..arch.scaling import WIDTH_MULTIPLIER, Resolution, parse_resolution
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, build_graph
@@ -20,8 +20,9 @@ from ..spec.load import load
 from .cost import Analysis, analyze
 
 METRICS = ("macs", "params")
-# SPEC@ALPHA or SPEC@ALPHA,RESOLUTION, e.g. mobilenet_v2@0.75 or mobilenet_v2@0.75,160.
-_SETTING = re.compile(r"^(?P<alpha>[0-9]*\.?[0-9]+)(?:,(?P<resolution>[0-9]+))?$")
+# SPEC@ALPHA or SPEC@ALPHA,RESOLUTION, e.g. mobilenet_v2@0.75, mobilenet_v2@0.75,160 or mobilenet_v2@1,512x1024;
+# the resolution is checked by parse_resolution, which says what is wrong with it.
+_SETTING = re.compile(r"^(?P<alpha>[0-9]*\.?[0-9]+)(?:,(?P<resolution>[^,]+))?$")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Target:
 
     spec: str
     width_multiplier: float | None = None
-    resolution: int | None = None
+    resolution: Resolution | None = None
 
 
 def parse_target(text: str) -> Target:
@@ -42,11 +43,12 @@ def parse_target(text: str) -> Target:
     match = _SETTING.match(setting)
     if not spec or not match:
         raise SpecError(
-            f"expected SPEC, SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (e.g. mobilenet_v2@0.75,160), got {text!r}", field="compare"
+            f"expected SPEC, SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (e.g. mobilenet_v2@0.75,160 or @1,512x1024), got {text!r}",
+            field="compare",
         )
     try:
         width = WIDTH_MULTIPLIER.convert(float(match["alpha"]))
-        resolution = RESOLUTION.convert(int(match["resolution"])) if match["resolution"] else None
+        resolution = parse_resolution(match["resolution"]) if match["resolution"] is not None else None
     except FieldError as error:
         raise SpecError(f"{text!r}: {error}", field="compare") from None
     return Target(spec, width, resolution)
@@ -78,8 +80,8 @@ class Row:
 
 @dataclass(frozen=True)
 class StageRow(Row):
-    size_a: int | None  # spatial size (height) of the stage on each side; None: no such stage
-    size_b: int | None
+    size_a: int | str | None  # spatial size of the stage on each side (112, or 64x128); None: no such stage
+    size_b: int | str | None
 
 
 @dataclass(frozen=True)
@@ -132,17 +134,23 @@ def stage_keys(analysis: Analysis) -> list[int | str]:
         if before == POOLED or node.op.kind == "pool":
             key: int | str = POOLED
         else:
-            key = before + (1 if node.output_shape.height < node.input_shape.height else 0)
+            out, x = node.output_shape, node.input_shape
+            key = before + (1 if out.height < x.height or out.width < x.width else 0)
         level[node.name] = key
         keys.append(key)
     return keys
 
 
-def stages(analysis: Analysis) -> dict[int | str, tuple[int, Cost]]:
+def stage_size(shape) -> int | str:
+    """A stage's spatial size: 112 when square, else HEIGHTxWIDTH (64x128)."""
+    return shape.height if shape.height == shape.width else f"{shape.height}x{shape.width}"
+
+
+def stages(analysis: Analysis) -> dict[int | str, tuple[int | str, Cost]]:
     """Stage key -> (spatial size, summed cost): the conv stages in order, then the pooled one."""
-    groups: dict[int | str, tuple[int, list[Cost]]] = {}
+    groups: dict[int | str, tuple[int | str, list[Cost]]] = {}
     for key, layer in zip(stage_keys(analysis), analysis.layers):
-        groups.setdefault(key, (layer.node.output_shape.height, []))[1].append(layer.cost)
+        groups.setdefault(key, (stage_size(layer.node.output_shape), []))[1].append(layer.cost)
     order = sorted(k for k in groups if k != POOLED) + [k for k in groups if k == POOLED]
     return {k: (groups[k][0], total(groups[k][1])) for k in order}
 
@@ -178,7 +186,7 @@ def compare(a: Side, b: Side) -> Comparison:
     return Comparison(a, b, total_row, by_kind, tuple(by_stage), memory_rows(a.analysis, b.analysis))
 
 
-def labels(*keys: tuple[str, str, float, int]) -> tuple[str, ...]:
+def labels(*keys: tuple[str, str, float, Resolution]) -> tuple[str, ...]:
     """Labels of the sides from (model, file, alpha, resolution): the model names when they differ, with
     the settings when some are one model, and the files when even that does not tell them apart."""
     models = [model for model, _, _, _ in keys]
@@ -192,7 +200,8 @@ def labels(*keys: tuple[str, str, float, int]) -> tuple[str, ...]:
 
 
 def _sides(
-    targets: tuple[Target, ...], width_multiplier: float | None, resolution: int | None, dtype: str, depth: float | None = None
+    targets: tuple[Target, ...], width_multiplier: float | None, resolution: Resolution | int | None, dtype: str,
+    depth: float | None = None, batch: int | None = None,
 ) -> list[Side]:
     """Load, expand and cost every target; a target's own settings win over `width_multiplier` and `resolution`."""
     results = []
@@ -200,13 +209,13 @@ def _sides(
         spec = load(target.spec)
         width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
         size = target.resolution if target.resolution is not None else resolution
-        results.append((spec, analyze(build_graph(spec, width, size, depth), dtype)))
+        results.append((spec, analyze(build_graph(spec, width, size, depth, batch), dtype)))
     names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results))
     return [Side(name, spec.file, result) for name, (spec, result) in zip(names, results)]
 
 
 def compare_targets(
-    a: Target, b: Target, width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32"
+    a: Target, b: Target, width_multiplier: float | None = None, resolution: Resolution | int | None = None, dtype: str = "fp32"
 ) -> Comparison:
     """A against B; a target's own settings win over `width_multiplier` and `resolution`."""
     side_a, side_b = _sides((a, b), width_multiplier, resolution, dtype)
@@ -214,11 +223,11 @@ def compare_targets(
 
 
 def compare_all(
-    targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32",
-    depth: float | None = None,
+    targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: Resolution | int | None = None,
+    dtype: str = "fp32", depth: float | None = None, batch: int | None = None,
 ) -> tuple[Comparison, ...]:
     """Every target after the first against the first (a leaderboard of variants of one baseline)."""
     if len(targets) < 2:
         raise SpecError("needs at least two specs to compare, e.g. `mbcost compare mobilenet_v1 mobilenet_v2`", field="compare")
-    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth)
+    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth, batch)
     return tuple(compare(first, side) for side in rest)

@@ -119,13 +119,15 @@ def standard_conv(depthwise: Node, pointwise: Node) -> tuple[Conv, Cost]:
 
 
 def analyze(graph: Graph, dtype: str = "fp32") -> Analysis:
-    """Cost every node of `graph`; activation memory counted at `dtype` (fp32, fp16, int8)."""
-    layers = [LayerCost(node, node.op.cost(node.input_shapes, node.output_shape)) for node in graph.nodes]
+    """Cost every node of `graph` for its batch of images; activation memory counted at `dtype` (fp32,
+    fp16, int8)."""
+    batch = graph.batch
+    layers = [LayerCost(node, node.op.cost(node.input_shapes, node.output_shape).batched(batch)) for node in graph.nodes]
     by_name = {layer.node.name: layer for layer in layers}
     pairs = []
     for pair in graph.pairs:
         dw, pw = by_name[pair.depthwise], by_name[pair.pointwise]
-        pairs.append(PairCost(pair, pw.node.block, dw.cost + pw.cost, standard_conv(dw.node, pw.node)[1]))
+        pairs.append(PairCost(pair, pw.node.block, dw.cost + pw.cost, standard_conv(dw.node, pw.node)[1].batched(batch)))
     overall = total(layer.cost for layer in layers)
     separable = total(p.cost for p in pairs)
     standard = total(p.standard for p in pairs)

@@ -56,7 +56,7 @@ def _layer_dict(layer: LayerCost, total: Cost, memory: LayerMemory) -> dict[str,
 def tensor_dict(t: TensorSize | None) -> dict[str, Any] | None:
     if t is None:
         return None
-    return {"name": t.name, "shape": t.shape.as_list(), "elements": t.shape.elements, "bytes": t.bytes}
+    return {"name": t.name, "shape": t.shape.as_list(), "elements": t.elements, "bytes": t.bytes}
 
 
 def memory_totals(a: Analysis) -> dict[str, int]:
@@ -75,13 +75,27 @@ def by_resolution(a: Analysis) -> list[dict[str, Any]]:
     ]
 
 
+def inputs(graph: Any) -> dict[str, Any]:
+    """The input settings of a report: `resolution` (224 when square, else [height, width]) and `batch`,
+    named only when it is not 1."""
+    out: dict[str, Any] = {"resolution": graph.resolution.as_json()}
+    if graph.batch != 1:
+        out["batch"] = graph.batch
+    return out
+
+
+def inputs_text(graph: Any) -> str:
+    """The input settings in a title: `resolution 224` or `resolution 512x1024`, then `batch 8` when not 1."""
+    return f"resolution {graph.resolution}" + (f"  batch {graph.batch}" if graph.batch != 1 else "")
+
+
 def header(a: Analysis) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "model": a.graph.model,
         "alpha": a.graph.width_multiplier,
         "depth": a.graph.depth,
-        "resolution": a.graph.resolution,
+        **inputs(a.graph),
         "dtype": a.memory.dtype,
         "input_shape": a.graph.input_shape.as_list(),
         "output_shape": a.graph.output.output_shape.as_list(),

@@ -1,6 +1,7 @@
 """Activation memory: the bytes of each tensor, and the peak of *live* memory when the graph runs step by
 step. A tensor is live from the step that makes it (the network input: from the start) until its last
 reader has run; at each step the live set is every tensor still needed later, the step's inputs and outputs.
+A batch of N images holds N times each tensor: every figure in bytes and elements is of the whole batch.
 """
 
 from __future__ import annotations
@@ -21,11 +22,17 @@ def bytes_per_element(dtype: str) -> int:
 
 @dataclass(frozen=True)
 class TensorSize:
-    """One activation tensor: the node that makes it (or `input`), its shape and its size in bytes."""
+    """One activation tensor: the node that makes it (or `input`), its shape (of one image) and its size in
+    bytes (of the whole batch)."""
 
     name: str
     shape: Shape
     bytes: int
+    batch: int = 1
+
+    @property
+    def elements(self) -> int:
+        return self.shape.elements * self.batch
 
 
 @dataclass(frozen=True)
@@ -166,8 +173,11 @@ def _live(sequence: Iterable[tuple[tuple[str, ...], tuple[str, ...]]], count: in
     return list(accumulate(change))
 
 
-def _elements(shapes: dict[str, Shape]) -> dict[str, int]:
-    return {name: shape.elements for name, shape in shapes.items()}
+def _elements(shapes: dict[str, Shape], batch: int) -> dict[str, int]:
+    """Elements of every tensor for the whole batch: a batch of N holds N images' activations at once."""
+    if batch == 1:
+        return {name: shape.elements for name, shape in shapes.items()}
+    return {name: shape.elements * batch for name, shape in shapes.items()}
 
 
 def _peak(names: Callable[[int], str], live: list[int], size: int) -> Peak:
@@ -181,16 +191,16 @@ def peak(graph: Graph, dtype: str = "fp32", fused: bool = False) -> int:
     same figure from `Analysis.memory`)."""
     size = bytes_per_element(dtype)
     sequence = _steps(graph, fused)
-    return max(_live(((i, o) for _, i, o in sequence), len(sequence), _elements(tensor_shapes(graph)))) * size
+    return max(_live(((i, o) for _, i, o in sequence), len(sequence), _elements(tensor_shapes(graph), graph.batch))) * size
 
 
-def _largest(names, shapes: dict[str, Shape], elements: dict[str, int], size: int) -> TensorSize:
+def _largest(names, shapes: dict[str, Shape], elements: dict[str, int], size: int, batch: int = 1) -> TensorSize:
     name = max(names, key=elements.__getitem__)  # the first of equals
-    return TensorSize(name, shapes[name], elements[name] * size)
+    return TensorSize(name, shapes[name], elements[name] * size, batch)
 
 
 def _by_resolution(
-    shapes: dict[str, Shape], elements: dict[str, int], materialized: set[str], size: int
+    shapes: dict[str, Shape], elements: dict[str, int], materialized: set[str], size: int, batch: int
 ) -> tuple[SizeRow, ...]:
     groups: dict[tuple[int, int], list[str]] = {}
     for name, shape in shapes.items():
@@ -198,15 +208,16 @@ def _by_resolution(
     rows = []
     for (height, width), names in groups.items():
         kept = [n for n in names if n in materialized]
-        largest = _largest(names, shapes, elements, size)
-        rows.append(SizeRow(height, width, largest, _largest(kept, shapes, elements, size) if kept else None))
+        largest = _largest(names, shapes, elements, size, batch)
+        rows.append(SizeRow(height, width, largest, _largest(kept, shapes, elements, size, batch) if kept else None))
     return tuple(rows)
 
 
 def analyze(graph: Graph, dtype: str = "fp32") -> Memory:
     size = bytes_per_element(dtype)
     shapes = tensor_shapes(graph)
-    elements = _elements(shapes)
+    batch = graph.batch
+    elements = _elements(shapes, batch)
     names = [n.name for n in graph.nodes]
     live = _live(zip([n.inputs for n in graph.nodes], zip(names)), len(names), elements)
     fused = _steps(graph, True)
@@ -224,6 +235,6 @@ def analyze(graph: Graph, dtype: str = "fp32") -> Memory:
         layers,
         _peak(names.__getitem__, live, size),
         _peak(lambda i: fused[i][0], live_fused, size),
-        _largest(shapes, shapes, elements, size),
-        _by_resolution(shapes, elements, materialized, size),
+        _largest(shapes, shapes, elements, size, batch),
+        _by_resolution(shapes, elements, materialized, size, batch),
     )

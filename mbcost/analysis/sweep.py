@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Callable
 
 from ..arch.counts import Shape, Stored, stored
-from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
+from ..arch.scaling import BATCH, WIDTH_MULTIPLIER, Resolution, parse_resolution
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, Net, expand, infer_shapes
@@ -30,7 +30,7 @@ MAX_POINTS = 100_000  # a grid this large is almost surely a typo in a range
 @dataclass(frozen=True)
 class Point:
     width_multiplier: float
-    resolution: int
+    resolution: Resolution
     macs: int
     params: int
     fits: bool | None  # None: no budget given
@@ -48,6 +48,7 @@ class Sweep:
     max_weight_bytes: int | None = None
     dtype: str = "fp32"  # element type of memory and weight bytes
     fused: bool = False  # memory is the fused-bottleneck peak (v2 paper, Section 5)
+    batch: int = 1  # images per inference: MACs and memory are of the whole batch
 
     @property
     def budgeted(self) -> bool:
@@ -62,13 +63,19 @@ class Sweep:
 
 
 def parse_values(text: str, integer: bool) -> tuple:
-    """`1,0.75,0.5` or ranges `0.25:1:0.05` (start:stop:step, both ends included), mixed freely.
-    Raises FieldError saying what is wrong; the caller names the option."""
+    """`1,0.75,0.5` or ranges `0.25:1:0.05` (start:stop:step, both ends included), mixed freely; with
+    `integer` (resolutions), also HEIGHTxWIDTH values (`224,512x1024`), as Resolutions. Raises FieldError
+    saying what is wrong; the caller names the option."""
     values: list = []
     for item in text.split(","):
         item = item.strip()
         if not item:
             raise FieldError(f"empty value in {text!r}; write values separated by commas, e.g. 1,0.75,0.5")
+        if integer and "x" in item.lower():  # one non-square input size; ranges stay square
+            if len(values) >= MAX_POINTS:
+                raise FieldError(f"the list has more than {MAX_POINTS} values")
+            values.append(parse_resolution(item))
+            continue
         parts = item.split(":")
         try:
             numbers = [Decimal(p) for p in parts]
@@ -97,18 +104,20 @@ def parse_values(text: str, integer: bool) -> tuple:
             raise FieldError(f"{item!r} is not a number or a range start:stop:step")
     out = []
     for value in values:
-        if integer:
+        if isinstance(value, Resolution):
+            out.append(value)
+        elif integer:
             if value.adjusted() > 9:  # 10 digits or more, far past MAX_RESOLUTION: int() of 1e999999999 would not end
                 raise FieldError(f"{value} is far above the limit of {MAX_RESOLUTION} pixels (MAX_RESOLUTION)")
             if value != value.to_integral_value():
                 raise FieldError(f"expected a whole number of pixels, got {value}")
-            out.append(RESOLUTION.convert(int(value)))
+            out.append(Resolution.of(int(value)))
         else:
             out.append(WIDTH_MULTIPLIER.convert(float(value)))
     seen = set()
     for value in out:
         if value in seen:
-            raise FieldError(f"{value:g} is listed twice")
+            raise FieldError(f"{value if integer else format(value, 'g')} is listed twice")
         seen.add(value)
     return tuple(out)
 
@@ -124,8 +133,9 @@ class _Totals:
         self.net = net
         self.memo: dict[tuple[int, tuple[Shape, ...]], tuple[Shape, int, int]] = {}
 
-    def resolution(self, resolution: int) -> tuple[int, int]:
-        shapes = {INPUT: Shape(self.net.spec.input.channels, resolution, resolution)}
+    def resolution(self, resolution: Resolution) -> tuple[int, int]:
+        """MACs and params of one image at `resolution`."""
+        shapes = {INPUT: Shape(self.net.spec.input.channels, resolution.height, resolution.width)}
         memo, macs, params = self.memo, 0, 0
         for i, node in enumerate(self.net.nodes):
             inputs = tuple(shapes[name] for name in node.inputs)
@@ -144,7 +154,7 @@ class _Totals:
         return macs, params
 
 
-def _stored(net: Net, resolution: int) -> Stored:
+def _stored(net: Net, resolution: Resolution) -> Stored:
     """The stored weights and biases (batch norm folded) of `net`: the width decides them, not the resolution."""
     return sum((stored(node.op.cost(node.input_shapes, node.output_shape)) for node in infer_shapes(net, resolution).nodes), Stored())
 
@@ -152,7 +162,7 @@ def _stored(net: Net, resolution: int) -> Stored:
 def sweep(
     spec: Spec,
     widths: tuple[float, ...],
-    resolutions: tuple[int, ...],
+    resolutions: tuple[Resolution | int, ...],
     max_macs: int | None = None,
     max_params: int | None = None,
     max_memory: int | None = None,
@@ -161,14 +171,17 @@ def sweep(
     fused: bool = False,
     on_point: Callable[[], None] | None = None,
     depth: float | None = None,
+    batch: int = 1,
 ) -> Sweep:
-    """Cost every (width, resolution) point; with limits, a point fits when it meets every one of them.
-    `dtype` is the element type of memory and weight bytes, `fused` picks the fused-bottleneck peak;
-    `on_point` is called after each point (a progress bar)."""
+    """Cost every (width, resolution) point for `batch` images; with limits, a point fits when it meets
+    every one of them. `dtype` is the element type of memory and weight bytes, `fused` picks the
+    fused-bottleneck peak; `on_point` is called after each point (a progress bar)."""
     if len(widths) * len(resolutions) > MAX_POINTS:
         raise SpecError(f"the grid has {len(widths) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
     bytes_per_element(dtype)  # an unknown dtype fails before any work
-    result = Sweep(spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused)
+    batch = BATCH.convert(batch)
+    resolutions = tuple(Resolution.of(r) for r in resolutions)
+    result = Sweep(spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused, batch)
     points = []
     for width in widths:
         net = expand(spec, width, depth)  # the width decides the ops; each resolution only re-infers shapes
@@ -176,7 +189,8 @@ def sweep(
         weight_bytes = _stored(net, resolutions[0]).bytes(dtype) if max_weight_bytes is not None else None
         for resolution in resolutions:
             macs, params = at.resolution(resolution)
-            memory = peak(infer_shapes(net, resolution), dtype, fused) if max_memory is not None else None
+            macs *= batch  # each image costs the same work; the params are stored once
+            memory = peak(infer_shapes(net, resolution, batch), dtype, fused) if max_memory is not None else None
             fits = None
             if result.budgeted:
                 fits = all(

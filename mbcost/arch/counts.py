@@ -1,7 +1,8 @@
 """The counting convention, stated once.
 
 MACs: multiply-accumulates of convolution and linear layers, batch 1, bias excluded (one fused
-multiply-add is one MAC). This is the convention of the MobileNet papers, TF-slim, fvcore, and
+multiply-add is one MAC). A batch of N images costs N times the MACs, other ops and activation memory of
+one, and the same params and weight bytes (`Cost.batched`). FLOPs, where asked for, are 2 per MAC. This is the convention of the MobileNet papers, TF-slim, fvcore, and
 `torch.utils.flop_counter.FlopCounterMode` (which reports 2 FLOPs per MAC). Standard conv
 K*K*M*N*H*W; depthwise K*K*M*H*W; pointwise M*N*H*W (H, W: output size).
 
@@ -90,6 +91,13 @@ class Cost:
     def __sub__(self, other: Cost) -> Cost:
         return Cost(*map(operator.sub, self.__dict__.values(), other.__dict__.values()))
 
+    def batched(self, batch: int) -> Cost:
+        """The counts of `batch` images in one inference: the work (MACs and other ops) is done once per
+        image, the parameters and buffers are stored once."""
+        if batch == 1:
+            return self
+        return Cost(**{name: value * batch if name in PER_IMAGE else value for name, value in self.__dict__.items()})
+
     def as_dict(self) -> dict[str, int]:
         """All counts by name, the derived `params` and `other_ops` included."""
         out = {"macs": self.macs, "params": self.params}
@@ -130,8 +138,37 @@ def stored(cost: Cost) -> Stored:
 
 
 COUNT_FIELDS = tuple(f.name for f in fields(Cost))
+# The counts of work done once per image (the rest, params and buffers, are stored once).
+PER_IMAGE = frozenset({"macs", "norm_ops", "activation_ops", "add_ops", "pool_ops", "multiply_ops"})
 
 
 def total(costs) -> Cost:
     """The field-by-field sum of many costs."""
     return Cost(*map(sum, zip(*(c.__dict__.values() for c in costs))))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How a report counts the work of convs and linear layers: MACs, or FLOPs at 2 per MAC (one multiply
+    and one add, as papers, fvcore's FLOP totals and `FlopCounterMode` report it). `name` is the key of
+    the count in JSON and CSV (`macs`, `flops`), `label` its name in tables and text."""
+
+    name: str
+    label: str
+    per_mac: int
+
+    def __call__(self, macs: int) -> int:
+        return macs * self.per_mac
+
+    def key(self, key: str) -> str:
+        """A report key naming MACs, in this unit: `standard_macs` -> `standard_flops`."""
+        return key.replace("macs", self.name)
+
+    def text(self, text: str) -> str:
+        """A header or phrase naming MACs, in this unit: `million MACs` -> `million FLOPs`."""
+        return text.replace("MACs", self.label)
+
+
+MACS = Unit("macs", "MACs", 1)
+FLOPS = Unit("flops", "FLOPs", 2)
+UNITS: dict[str, Unit] = {unit.name: unit for unit in (MACS, FLOPS)}

@@ -12,15 +12,83 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import limits
-from ..fields import Int, Number
+from ..fields import FieldError, Int, Number
 
 # The two settings of a run, declared once: the spec's fields, the command-line options, the compare
 # syntax (SPEC@ALPHA,RESOLUTION) and sweep lists all convert through these.
 WIDTH_MULTIPLIER = Number(maximum=limits.MAX_WIDTH_MULTIPLIER)  # alpha (v1 paper, Section 4.2)
-RESOLUTION = Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION")  # input height and width, pixels
+RESOLUTION = Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION")  # one side of the input, pixels
+# Images in one inference: MACs, other ops and activation memory scale with it, params and weights do not.
+BATCH = Int(maximum=limits.MAX_BATCH, limit_name="MAX_BATCH")
 # The repeats multiplier of EfficientNet's compound scaling (the paper's d; timm's `depth_multiplier`, a
 # name TF-slim gives to channels, hence `depth` here).
 DEPTH = Number(maximum=limits.MAX_DEPTH)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Resolution:
+    """The input's height x width in pixels, each side held to RESOLUTION. A square input is written and
+    reported as one number (224), and equals that number (`graph.resolution == 224`, as when a resolution
+    was an int); any other is HEIGHTxWIDTH (512x1024), height first as in [C, H, W]."""
+
+    height: int
+    width: int
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Resolution):
+            return self.height == other.height and self.width == other.width
+        if isinstance(other, int) and not isinstance(other, bool):
+            return self.height == self.width == other
+        return NotImplemented
+
+    def __hash__(self) -> int:  # equal objects hash equal: a square one as its side
+        return hash(self.height) if self.height == self.width else hash((self.height, self.width))
+
+    @property
+    def square(self) -> bool:
+        return self.height == self.width
+
+    def __str__(self) -> str:
+        return str(self.height) if self.square else f"{self.height}x{self.width}"
+
+    def as_json(self) -> int | list[int]:
+        """A square input as one integer (224), any other as [height, width]."""
+        return self.height if self.square else [self.height, self.width]
+
+    @classmethod
+    def of(cls, value: object) -> Resolution:
+        """From what a caller holds: a Resolution, one side (224), (height, width), or text '224' or
+        '512x1024'. Raises FieldError saying what is wrong."""
+        if isinstance(value, Resolution):
+            return value
+        if isinstance(value, str):
+            return parse_resolution(value)
+        if isinstance(value, (tuple, list)):
+            if len(value) != 2:
+                raise FieldError(f"expected (height, width), got {len(value)} values")
+            return cls(RESOLUTION.convert(value[0]), RESOLUTION.convert(value[1]))
+        side = RESOLUTION.convert(value)
+        return cls(side, side)
+
+
+def parse_resolution(text: str) -> Resolution:
+    """`224` (square) or `HEIGHTxWIDTH` (`512x1024`), each side a whole number of pixels in RESOLUTION's
+    range. Raises FieldError naming the side that is wrong."""
+    parts = text.strip().lower().split("x")
+    if len(parts) > 2:
+        raise FieldError(f"expected PIXELS or HEIGHTxWIDTH (e.g. 224 or 512x1024), got {text!r}")
+    sides = []
+    for name, part in zip(("height ", "width ") if len(parts) == 2 else ("",), parts):
+        if not part.isascii() or not part.isdigit():
+            what = f"{name}is {'nothing' if not part else repr(part)}" if name else repr(text)
+            raise FieldError(f"{what}: expected a whole number of pixels, PIXELS or HEIGHTxWIDTH (e.g. 224 or 512x1024)")
+        if len(part) > 30:  # far past MAX_RESOLUTION, and int() of a long digit string is not free
+            raise FieldError(f"{name}{part[:12]}... is far above the limit of {limits.MAX_RESOLUTION} (MAX_RESOLUTION)")
+        try:
+            sides.append(RESOLUTION.convert(int(part)))
+        except FieldError as error:
+            raise FieldError(f"{name}{error}") from None
+    return Resolution(sides[0], sides[-1])
 
 
 def truncate(value: float, divisor: int = 8) -> int:

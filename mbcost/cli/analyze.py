@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .options import (
     alpha_option,
+    batch_option,
     depth_option,
     dtype_option,
     format_option,
@@ -25,6 +27,7 @@ SORTS = ("macs", "params", "memory", "weights")
 @spec_argument
 @alpha_option
 @resolution_option
+@batch_option
 @depth_option
 @dtype_option
 @click.option(
@@ -39,8 +42,8 @@ SORTS = ("macs", "params", "memory", "weights")
 @format_option("analysis", "resolution")
 @output_option
 def analyze(
-    spec: str, alpha: float | None, resolution: int | None, depth: float | None, dtype: str, view: str, top: int | None, sort: str | None,
-    fmt: str, output: Path | None,
+    spec: str, alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, view: str, top: int | None,
+    sort: str | None, fmt: str, output: Path | None,
 ) -> Outcome:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name).
 
@@ -48,6 +51,7 @@ def analyze(
     Examples:
       mbcost analyze mobilenet_v2 --alpha 0.75
       mbcost analyze my_net.yaml --by row --top 10
+      mbcost analyze mobilenet_v2 --resolution 512x1024 --batch 8
       mbcost analyze my_net.yaml -o layers.csv
     """
     from ..analysis.cost import analyze as run
@@ -58,7 +62,7 @@ def analyze(
 
     if (top is not None or sort is not None) and view != "layer":
         raise click.UsageError("--top and --sort order the layers: use them with --by layer")
-    result = run(build_graph(load(spec), alpha, resolution, depth), dtype)
+    result = run(build_graph(load(spec), alpha, resolution, depth, batch), dtype)
     if view == "layer":
         document = analysis.document(result, top, sort)
     elif view == "resolution":

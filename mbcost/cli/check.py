@@ -12,6 +12,7 @@ from .options import (
     PERCENT,
     QUANTITY,
     alpha_option,
+    batch_option,
     budget_options,
     complete_spec,
     depth_option,
@@ -27,6 +28,7 @@ from .output import Outcome, emit
 @click.argument("specs", metavar="SPEC...", nargs=-1, required=True, shell_complete=complete_spec)
 @alpha_option
 @resolution_option
+@batch_option
 @depth_option
 @budget_options
 @click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
@@ -41,7 +43,8 @@ from .output import Outcome, emit
 def check(
     specs: tuple[str, ...],
     alpha: float | None,
-    resolution: int | None,
+    resolution: Any,
+    batch: int | None,
     depth: float | None,
     max_macs: int | None,
     max_params: int | None,
@@ -83,7 +86,7 @@ def check(
             spec = load(name)
             memory_budget = budget.effective(spec, fused=fused, dtype=dtype)
             fuse = memory_budget.fused
-            result = run(build_graph(spec, alpha, resolution, depth), memory_budget.dtype or "fp32")
+            result = run(build_graph(spec, alpha, resolution, depth, batch), memory_budget.dtype or "fp32")
             limits = budget.gather_limits(
                 spec, result, max_macs, max_params, base, max_growth or Fraction(0), max_memory=max_memory, fused=fuse,
                 max_weight_bytes=max_weight_bytes,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .options import (
     alpha_option,
+    batch_option,
     complete_spec,
     depth_option,
     dtype_option,
@@ -22,16 +24,19 @@ from .output import Outcome, emit
 @click.argument("specs", metavar="A B [C...]", nargs=-1, shell_complete=complete_spec)
 @alpha_option
 @resolution_option
+@batch_option
 @depth_option
 @dtype_option
 @format_option("compare")
 @output_option
 def compare(
-    specs: tuple[str, ...], alpha: float | None, resolution: int | None, depth: float | None, dtype: str, fmt: str, output: Path | None
+    specs: tuple[str, ...], alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, fmt: str,
+    output: Path | None,
 ) -> Outcome:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
-    built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
-    --alpha and --resolution apply to a side without its own settings, --depth to every side. With more than
+    built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160;
+    a resolution may be HEIGHTxWIDTH, mobilenet_v2@1,512x1024). --alpha and --resolution apply to a side
+    without its own settings, --depth and --batch to every side. With more than
     two, each
     against the first (A): a leaderboard of variants.
 
@@ -43,6 +48,6 @@ def compare(
     from ..analysis.compare import compare_all, parse_target
     from ..report.views import compare as view
 
-    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth)
+    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth, batch)
     emit(view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons), fmt, output)
     return Outcome.OK

@@ -33,18 +33,38 @@ class Multiplier(click.ParamType):
 
 
 class Resolution(click.ParamType):
+    """An input size: PIXELS (a square, 224) or HEIGHTxWIDTH (512x1024)."""
+
     name = "pixels"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        from ..arch.scaling import RESOLUTION
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from ..arch.scaling import Resolution, parse_resolution
         from ..fields import FieldError
 
+        if isinstance(value, Resolution):
+            return value
         try:
-            number = int(str(value), 10)
-        except ValueError:
-            self.fail(f"{value!r} is not a whole number of pixels", param, ctx)
+            return parse_resolution(str(value))
+        except FieldError as error:
+            self.fail(str(error), param, ctx)
+
+
+class Batch(click.ParamType):
+    """Images per inference, held to the spec's own field type (scaling.BATCH)."""
+
+    name = "images"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        from ..arch.scaling import BATCH
+        from ..fields import FieldError
+
+        text = str(value).strip()
+        if not text.lstrip("-").isdigit() or not text.isascii():
+            self.fail(f"{value!r} is not a whole number of images", param, ctx)
+        if len(text) > 30:
+            self.fail(f"{text[:12]}... is far above the limit of {BATCH.maximum} ({BATCH.limit_name})", param, ctx)
         try:
-            return RESOLUTION.convert(number)
+            return BATCH.convert(int(text))
         except FieldError as error:
             self.fail(str(error), param, ctx)
 
@@ -104,6 +124,7 @@ class GridValues(click.ParamType):
 ALPHA = Multiplier("alpha", "WIDTH_MULTIPLIER")
 DEPTH = Multiplier("depth", "DEPTH")
 RESOLUTION = Resolution()
+BATCH = Batch()
 QUANTITY = Quantity()
 PERCENT = Percent()
 
@@ -136,7 +157,26 @@ def depth_option(f: Any) -> Any:
 
 
 def resolution_option(f: Any) -> Any:
-    return click.option("--resolution", type=RESOLUTION, default=None, help="Input size in pixels; overrides the spec's.")(f)
+    return click.option(
+        "--resolution", type=RESOLUTION, default=None, help="Input size in pixels, 224 or HEIGHTxWIDTH (512x1024); overrides the spec's."
+    )(f)
+
+
+def batch_option(f: Any) -> Any:
+    return click.option(
+        "--batch", type=BATCH, default=None, metavar="N",
+        help="Images per inference: multiplies MACs, other ops and activation memory, not params or weight bytes  [default: 1]",
+    )(f)
+
+
+def unit_option(f: Any) -> Any:
+    """`--unit`: count multiply-accumulates (MACs) or FLOPs (2 per MAC), as papers and other tools report them."""
+    from ..arch.counts import UNITS
+
+    return click.option(
+        "--unit", type=click.Choice(tuple(UNITS)), default="macs", show_default=True,
+        help="Report MACs, or FLOPs (2 per MAC, as papers and FlopCounterMode count them); limits are still given in MACs.",
+    )(f)
 
 
 def dtype_option(f: Any = None, *, default: str | None = "fp32", help: str = "") -> Any:

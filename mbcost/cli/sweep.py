@@ -9,6 +9,7 @@ import click
 from .options import (
     QUANTITY,
     GridValues,
+    batch_option,
     budget_options,
     depth_option,
     dtype_option,
@@ -25,7 +26,8 @@ from .progress import Progress
 @click.option("--alpha", "--width-multiplier", "alphas", type=GridValues(integer=False), default=None, metavar="LIST",
               help="Width multipliers: 1,0.75,0.5 or a range 0.25:1:0.05 (both ends included); default: the spec's.")
 @click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
-              help="Input sizes: 224,192,160,128 or a range 96:224:32; default: the spec's.")
+              help="Input sizes: 224,192,160,128, a range 96:224:32, or HEIGHTxWIDTH values (224,512x1024); default: the spec's.")
+@batch_option
 @depth_option
 @budget_options
 @click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
@@ -39,6 +41,7 @@ def sweep(
     spec: str,
     alphas: tuple | None,
     resolutions: tuple | None,
+    batch: int | None,
     depth: float | None,
     max_macs: int | None,
     max_params: int | None,
@@ -65,11 +68,12 @@ def sweep(
 
     model = load(spec)
     alpha_values = alphas or (model.width_multiplier,)
-    size_values = resolutions or (model.input.resolution,)
+    size_values = resolutions or (model.input.size,)
     limits = effective(model, max_macs=max_macs, max_params=max_params, max_memory=max_memory,
                        max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype)
     with Progress(len(alpha_values) * len(size_values), "sweep") as progress:
         result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
-                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance, depth=depth)
+                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance, depth=depth,
+                     batch=batch or 1)
     emit(view.document(result), fmt, output)
     return Outcome.OK

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import SpecError
 from ..limits import MAX_VERIFY_LAYERS
-from .options import alpha_option, depth_option, format_option, output_option, resolution_option, spec_argument
+from .options import (
+    alpha_option,
+    batch_option,
+    depth_option,
+    format_option,
+    output_option,
+    resolution_option,
+    spec_argument,
+)
 from .output import Outcome, emit
 from .progress import Progress
 
@@ -17,10 +26,13 @@ from .progress import Progress
 @spec_argument
 @alpha_option
 @resolution_option
+@batch_option
 @depth_option
 @format_option("verify")
 @output_option
-def verify(spec: str, alpha: float | None, resolution: int | None, depth: float | None, fmt: str, output: Path | None) -> Outcome:
+def verify(
+    spec: str, alpha: float | None, resolution: Any, batch: int | None, depth: float | None, fmt: str, output: Path | None
+) -> Outcome:
     """Prove SPEC's counts: build it as PyTorch modules (meta device, no memory) and compare every
     layer's measured params and MACs with the analytic ones. Exit 1 when anything differs.
 
@@ -33,7 +45,7 @@ def verify(spec: str, alpha: float | None, resolution: int | None, depth: float 
     from ..spec.load import load
 
     model = load(spec)
-    graph = build_graph(model, alpha, resolution, depth)
+    graph = build_graph(model, alpha, resolution, depth, batch)
     if len(graph.nodes) > MAX_VERIFY_LAYERS:
         raise SpecError(
             f"verify builds one PyTorch module per layer; this graph has {len(graph.nodes):,} layers, more than "

@@ -87,15 +87,15 @@ def measure_params(module: nn.Module) -> Counts:
 
 
 def measure(graph: Graph, on_node: Callable[[], None] | None = None) -> tuple[dict[str, tuple[Counts, tuple[int, ...]]], Counts]:
-    """Build `graph` on the meta device, run batch 1 through it under one `FlopCounterMode`, and
-    return per node (counts, per-sample output shape) and the whole module's counts; `on_node` is
-    called after each node has run (a progress bar)."""
+    """Build `graph` on the meta device, run its batch (`graph.batch` images) through it under one
+    `FlopCounterMode`, and return per node (counts, per-sample output shape) and the whole module's
+    counts; `on_node` is called after each node has run (a progress bar)."""
     from torch.utils.flop_counter import FlopCounterMode
 
     with torch.device("meta"):
         model: GraphModule = build(graph)
     model.eval()
-    x = torch.empty(1, *graph.input_shape.as_list(), device="meta")
+    x = torch.empty(graph.batch, *graph.input_shape.as_list(), device="meta")
     per_node: dict[str, tuple[Counts, tuple[int, ...]]] = {}
     counter = FlopCounterMode(display=False)
     flops_before = 0

@@ -58,7 +58,7 @@ def _apply_preset(preset: Preset, root: Located, file: str, model: str) -> Spec:
         description=base.description if preset.description is None else preset.description,
         width_multiplier=base.width_multiplier if preset.width_multiplier is None else preset.width_multiplier,
         depth=base.depth if preset.depth is None else preset.depth,
-        input=base.input if preset.resolution is None else dataclasses.replace(base.input, resolution=preset.resolution),
+        input=base.input if preset.resolution is None else dataclasses.replace(base.input, resolution=preset.resolution, height=None, width=None),
     )
 
 
@@ -87,11 +87,32 @@ def parse_record(cls: type, loc: Located, path: str, file: str, at: tuple[int, i
     for required in (f.name for f in spec_fields(cls) if f.default is REQUIRED):
         if required not in values:
             raise _fail(file, loc, f"{path}.{required}" if path else required, "missing required field")
+    if hasattr(cls, "forms"):
+        _check_forms(cls.forms, values, loc, path, file)
     if "line" in cls.__dataclass_fields__:
         values["line"], values["col"] = at or (loc.line, loc.col)
     if "field_lines" in cls.__dataclass_fields__:
         values["field_lines"] = tuple((key, loc.keys[key][0]) for key in values if key in loc.keys)
     return cls(**values)
+
+
+def _check_forms(forms: tuple[tuple[str, ...], ...], values: dict[str, Any], loc: Located, path: str, file: str) -> None:
+    """A record that can be written in several forms (an input's `resolution`, or `height` and `width`)
+    takes exactly one, in full: none is a missing field, two a conflict at the second one's key."""
+    order = list(values)  # as written
+    given = sorted((form for form in forms if any(name in values for name in form)),
+                   key=lambda form: min(order.index(name) for name in form if name in values))
+    where = (lambda name: f"{path}.{name}") if path else (lambda name: name)
+    if not given:
+        raise _fail(file, loc, where(forms[0][0]), "missing required field")
+    if len(given) > 1:
+        key = next(name for name in given[1] if name in values)
+        first = " and ".join(given[0])
+        raise _fail(file, loc.keys[key], where(key), f"give {first} or {' and '.join(given[1])}, not both")
+    missing = [name for name in given[0] if name not in values]
+    if missing:
+        present = next(name for name in given[0] if name in values)
+        raise _fail(file, loc.keys[present], where(missing[0]), f"missing: {present} needs {' and '.join(missing)}")
 
 
 def _belongs_in(key: str, kinds: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from ..arch.scaling import (
     ROUNDING,
     SCALING_MODES,
     WIDTH_MULTIPLIER,
+    Resolution,
 )
 from ..fields import Bool, Choice, Int, Layers, Number, Quantity, Record, Text, spec_field
 
@@ -27,9 +28,21 @@ from ..fields import Bool, Choice, Int, Layers, Number, Quantity, Record, Text, 
 @dataclass(frozen=True, kw_only=True)
 class Input:
     channels: int = spec_field(Int(maximum=limits.MAX_CHANNELS, limit_name="MAX_CHANNELS"), 3, "image channels")
-    resolution: int = spec_field(
-        RESOLUTION, doc="input height and width in pixels"
+    resolution: int | None = spec_field(
+        RESOLUTION, None, "input height and width in pixels (a square input); or give height and width"
     )
+    height: int | None = spec_field(RESOLUTION, None, "input height in pixels, with width (e.g. 512 for a 512x1024 input)")
+    width: int | None = spec_field(RESOLUTION, None, "input width in pixels, with height")
+
+    # The ways to give the size, exactly one of them in full (parse.py checks, schema.py describes).
+    forms = (("resolution",), ("height", "width"))
+
+    @property
+    def size(self) -> Resolution:
+        """The input's height x width."""
+        if self.resolution is not None:
+            return Resolution(self.resolution, self.resolution)
+        return Resolution(self.height, self.width)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -41,6 +41,9 @@ def object_schema(cls: type, description: str = "") -> dict[str, Any]:
     required = [f.name for f in fields if f.default is dataclasses.MISSING]
     if required:
         out["required"] = required
+    forms = getattr(cls, "forms", None)
+    if forms:  # exactly one way of writing the record's alternatives (parse.py's _check_forms)
+        out["oneOf"] = [{"required": list(form)} for form in forms]
     out["additionalProperties"] = False
     return out
 

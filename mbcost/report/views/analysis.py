@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.cost import Analysis, LayerCost
-from ...analysis.data import activation, by_resolution, header, memory_totals, tensor_dict, to_dict  # noqa: F401
+from ...analysis.data import activation, by_resolution, header, inputs_text, memory_totals, tensor_dict, to_dict  # noqa: F401
 from ...arch.counts import COUNT_FIELDS, WEIGHT_BYTES, Cost
 from ..document import BAR, BYTES, COUNT, PERCENT, Column, Document, Records, Table
 from ..numbers import human, human_bytes, share
@@ -40,7 +40,7 @@ def _records(a: Analysis, layers: list[dict[str, Any]], shown: list[int]) -> Rec
 def title(a: Analysis) -> str:
     g = a.graph
     depth = f"  depth {g.depth:g}" if g.depth != 1 else ""  # named only where repeats were scaled
-    return f"{g.model}  alpha {g.width_multiplier:g}{depth}  resolution {g.resolution}"
+    return f"{g.model}  alpha {g.width_multiplier:g}{depth}  {inputs_text(g)}"
 
 
 def _attrs(layer: LayerCost) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.budget import LABELS, Check, Outcome
+from ...analysis.data import inputs, inputs_text
 from ..document import (
     EXACT,
     INTEGER,
@@ -34,7 +35,7 @@ def to_dict(checks: tuple[Check, ...]) -> dict[str, Any]:
                 "file": c.file,
                 "model": c.model,
                 "alpha": c.width_multiplier,
-                "resolution": c.resolution,
+                **inputs(c),
                 "macs": c.macs,
                 "params": c.params,
                 "memory_bytes": c.memory,
@@ -92,7 +93,7 @@ def _costliest(c: Check) -> tuple[Any, ...]:
 def _finding(c: Check, o: Outcome) -> Finding:
     x = c.costliest_for(o.limit.metric)
     message = (
-        f"{c.model} (alpha {c.width_multiplier:g}, resolution {c.resolution}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
+        f"{c.model} (alpha {c.width_multiplier:g}, {inputs_text(c).replace('  ', ', ')}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
         f"over the limit of {o.limit.limit:,} ({human(o.limit.limit)}) from {o.limit.source} by {o.excess:,} ({100 * o.used - 100:.1f}%); "
         f"the costliest block is {x.block} (line {x.line}, {human(x.amount)})"
     )
@@ -110,10 +111,12 @@ def document(checks: tuple[Check, ...]) -> Document:
         for c in checks
         for o in c.outcomes
     )
+    batches = sorted({c.batch for c in checks} - {1})
+    title = "mbcost check" + "".join(f"  batch {b}" for b in batches)  # named only when not 1
     return Document(
         "check",
-        "mbcost check",
-        (Table("mbcost check", COLUMNS, rows, optional=OPTIONAL),),
+        title,
+        (Table(title, COLUMNS, rows, optional=OPTIONAL),),
         notes=tuple(_costliest(c) for c in checks),
         verdict=_verdict(checks),
         findings=tuple(_finding(c, o) for c in checks for o in c.outcomes if not o.ok),

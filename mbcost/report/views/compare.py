@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.compare import METRICS, Comparison, Row, Side, StageRow
+from ...analysis.data import inputs
 from ..document import (
     CHANGE,
     COUNT,
@@ -31,7 +32,7 @@ LABELS = {
 
 def _side(s: Side) -> dict[str, Any]:
     g = s.analysis.graph
-    return {"label": s.label, "model": g.model, "file": s.file, "alpha": g.width_multiplier, "resolution": g.resolution}
+    return {"label": s.label, "model": g.model, "file": s.file, "alpha": g.width_multiplier, **inputs(g)}
 
 
 def _relative(value: float | None) -> float | None:
@@ -120,7 +121,13 @@ def document(c: Comparison) -> Document:
         Table("by op kind", _group_columns("op"), kinds, optional=GROUP_OPTIONAL, figures=True),
         Table("by stage (output size)", _group_columns("stage"), stages, optional=GROUP_OPTIONAL, figures=True),
     )
-    return Document("compare", f"A = {c.a.label}  vs  B = {c.b.label}", tables, records=_records(c), data=to_dict(c))
+    return Document("compare", f"A = {c.a.label}  vs  B = {c.b.label}{_batch(c)}", tables, records=_records(c), data=to_dict(c))
+
+
+def _batch(c: Comparison) -> str:
+    """Every side runs the same batch; named in the title only when it is not 1."""
+    batch = c.a.analysis.graph.batch
+    return f"  (batch {batch})" if batch != 1 else ""
 
 
 LEADERBOARD_COLUMNS = (
@@ -158,7 +165,7 @@ def leaderboard(comparisons: tuple[Comparison, ...]) -> Document:
     records = tuple((c.b.label, *row) for c in comparisons for row in _records(c).rows)
     return Document(
         "compare",
-        f"A = {first.a.label}  vs  {', '.join(c.b.label for c in comparisons)}",
+        f"A = {first.a.label}  vs  {', '.join(c.b.label for c in comparisons)}{_batch(first)}",
         tuple(tables),
         records=Records(("variant", *_records(first).columns), records),
         data=leaderboard_dict(comparisons),

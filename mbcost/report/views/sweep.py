@@ -28,14 +28,17 @@ def to_dict(s: Sweep) -> dict[str, Any]:
         "max_weight_bytes": s.max_weight_bytes,
         "dtype": s.dtype,
         "fused": s.fused,
+        **({"batch": s.batch} if s.batch != 1 else {}),
         "rows": [
             {
-                "alpha": p.width_multiplier, "resolution": p.resolution, "macs": p.macs, "params": p.params,
+                "alpha": p.width_multiplier, "resolution": p.resolution.as_json(), "macs": p.macs, "params": p.params,
                 "memory_bytes": p.memory, "weight_bytes": p.weight_bytes, "fits": p.fits, "best": p is best,
             }
             for p in s.points
         ],
-        "best": None if best is None else {"alpha": best.width_multiplier, "resolution": best.resolution, "macs": best.macs, "params": best.params},
+        "best": None if best is None else {
+            "alpha": best.width_multiplier, "resolution": best.resolution.as_json(), "macs": best.macs, "params": best.params
+        },
     }
 
 
@@ -110,7 +113,7 @@ def document(s: Sweep) -> Document:
         row += tuple(getattr(p, field) for _, _, field in judged)
         rows.append(row + ((_mark(p, best),) if budgeted else ()))
     emphasis = tuple("best" if p is best else ("muted" if p.fits is False else None) for p in s.points)
-    text = f"{s.model}: width multiplier x resolution"
+    text = f"{s.model}: width multiplier x resolution" + (f", batch {s.batch}" if s.batch != 1 else "")
     table = Table(
         text, COLUMNS + tuple(column for column, _, _ in judged) + ((Column("fits"),) if budgeted else ()), tuple(rows),
         optional=OPTIONAL, items="points", emphasis=emphasis, figures=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...analysis.data import inputs, inputs_text
 from ..document import EXACT, SCHEMA_VERSION, Column, Document, Table, Verdict
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def to_dict(v: Verification) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "model": g.model,
         "alpha": g.width_multiplier,
-        "resolution": g.resolution,
+        **inputs(g),
         "ok": v.ok,
         "layers": len(v.rows),
         "analytic": v.analytic.as_dict(),
@@ -56,7 +57,7 @@ TOTAL_COLUMNS = (Column("count"), Column("analytic", EXACT), Column("measured", 
 
 def document(v: Verification) -> Document:
     g = v.graph
-    title = f"{g.model}  alpha {g.width_multiplier:g}  resolution {g.resolution}"
+    title = f"{g.model}  alpha {g.width_multiplier:g}  {inputs_text(g)}"
     tables = []
     if v.mismatches:
         rows = tuple(
