@@ -73,6 +73,19 @@ def _cases() -> dict[str, list[str]]:
     for label, args in checks.items():
         for fmt in ("table", "json", "markdown", "github"):
             cases[f"check-{label}.{fmt}"] = ["check", *args, "--format", fmt]
+    inputs = {  # inputs as they come, and FLOPs (issue 15)
+        "analyze-v2-512x1024-batch4": ["analyze", "mobilenet_v2", "--resolution", "512x1024", "--batch", "4"],
+        "analyze-v3l-by-stage-160x320-flops": ["analyze", "mobilenet_v3_large", "--by", "stage", "--resolution", "160x320", "--unit", "flops"],
+        "compare-v1-v2-flops-batch2": ["compare", "mobilenet_v1", "mobilenet_v2@1,512x1024", "--unit", "flops", "--batch", "2"],
+        "sweep-v2-hw-flops": ["sweep", "mobilenet_v2", "--alpha", "1,0.5", "--resolution", "224,512x1024", "--max-macs", "1G", "--unit", "flops"],
+    }
+    for label, args in inputs.items():
+        for fmt in FORMATS:
+            cases[f"{label}.{fmt}"] = [*args, "--format", fmt]
+    for fmt in ("table", "json", "markdown", "github"):
+        cases[f"check-v2-flops-batch2-512x1024.{fmt}"] = [
+            "check", "mobilenet_v2", "--max-macs", "3G", "--batch", "2", "--resolution", "512x1024", "--unit", "flops", "--format", fmt
+        ]
     cases["list.table"] = ["list"]
     cases["schema.json"] = ["schema"]
     return cases
@@ -176,3 +189,45 @@ def test_error_corpus(request, tmp_path):
     assert refused > len(lines) // 2, "the corpus should mostly exercise error paths"
     _compare(request, GOLDEN / "error_corpus.jsonl", "\n".join(lines) + "\n")
 
+
+
+# Bad command lines (issue 15): input sizes, batches and units, on every command that takes them.
+BAD_OPTIONS = [
+    ["--resolution", "0x224"], ["--resolution", "224x0"], ["--resolution", "512x"], ["--resolution", "x512"],
+    ["--resolution", "512x1024x3"], ["--resolution", "512x99999"], ["--resolution", "ax3"], ["--resolution", "0"],
+    ["--batch", "0"], ["--batch", "-1"], ["--batch", "65537"], ["--batch", "1" + "0" * 40], ["--batch", "2.5"], ["--batch", "two"],
+    ["--unit", "flop"], ["--unit", "GFLOPs"],
+]
+BAD_COMMANDS = {
+    "analyze": ["analyze", "mobilenet_v1"],
+    "compare": ["compare", "mobilenet_v1", "mobilenet_v2"],
+    "sweep": ["sweep", "mobilenet_v1"],
+    "check": ["check", "mobilenet_v1", "--max-macs", "1G"],
+    "verify": ["verify", "mobilenet_v1"],
+}
+BAD_SETTINGS = ["mobilenet_v1@1,0x224", "mobilenet_v1@1,512x", "mobilenet_v1@1,x512", "mobilenet_v1@1,512x1024x3", "mobilenet_v1@1,224,224"]
+BAD_SWEEPS = ["224,0x224", "224,512x", "x512", "512x1024x3", "224,224x224", "96:128:32x2"]
+
+
+def _bad_command_lines() -> list[tuple[str, list[str]]]:
+    out = []
+    for name, command in BAD_COMMANDS.items():
+        for option, value in BAD_OPTIONS:
+            if option == "--unit" and name == "verify":
+                continue  # verify compares MACs with FlopCounterMode's: it has no unit to choose
+            out.append((f"{name} {option} {value[:20]}", [*command, option, value]))
+    out += [(f"compare {target}", ["compare", target, "mobilenet_v1"]) for target in BAD_SETTINGS]
+    out += [(f"sweep --resolution {value}", ["sweep", "mobilenet_v1", "--resolution", value]) for value in BAD_SWEEPS]
+    return out
+
+
+def test_bad_command_line_corpus(request):
+    """Exit code and stderr of every bad command line: one located line and exit 2, each pinned."""
+    runner = CliRunner()
+    lines = []
+    for label, args in _bad_command_lines():
+        result = runner.invoke(cli, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), (label, result.exception)
+        assert result.exit_code == 2 and result.stdout == "" and len(result.stderr.splitlines()) == 1, (label, result.stderr)
+        lines.append(json.dumps([label, result.exit_code, result.stderr]))
+    _compare(request, GOLDEN / "cli_errors.jsonl", "\n".join(lines) + "\n")

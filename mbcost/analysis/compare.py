@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..arch.counts import Cost, total
+from ..arch.counts import MACS, Cost, Unit, total
 from ..arch.scaling import WIDTH_MULTIPLIER, Resolution, parse_resolution
 from ..errors import SpecError
 from ..fields import FieldError
@@ -18,6 +18,7 @@ from ..graph import INPUT, build_graph
 from ..spec.builtin import path_exists
 from ..spec.load import load
 from .cost import Analysis, analyze
+from .units import analysis_in
 
 METRICS = ("macs", "params")
 # SPEC@ALPHA or SPEC@ALPHA,RESOLUTION, e.g. mobilenet_v2@0.75, mobilenet_v2@0.75,160 or mobilenet_v2@1,512x1024;
@@ -201,7 +202,7 @@ def labels(*keys: tuple[str, str, float, Resolution]) -> tuple[str, ...]:
 
 def _sides(
     targets: tuple[Target, ...], width_multiplier: float | None, resolution: Resolution | int | None, dtype: str,
-    depth: float | None = None, batch: int | None = None,
+    depth: float | None = None, batch: int | None = None, unit: Unit = MACS,
 ) -> list[Side]:
     """Load, expand and cost every target; a target's own settings win over `width_multiplier` and `resolution`."""
     results = []
@@ -209,7 +210,7 @@ def _sides(
         spec = load(target.spec)
         width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
         size = target.resolution if target.resolution is not None else resolution
-        results.append((spec, analyze(build_graph(spec, width, size, depth, batch), dtype)))
+        results.append((spec, analysis_in(analyze(build_graph(spec, width, size, depth, batch), dtype), unit)))
     names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results))
     return [Side(name, spec.file, result) for name, (spec, result) in zip(names, results)]
 
@@ -224,10 +225,11 @@ def compare_targets(
 
 def compare_all(
     targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: Resolution | int | None = None,
-    dtype: str = "fp32", depth: float | None = None, batch: int | None = None,
+    dtype: str = "fp32", depth: float | None = None, batch: int | None = None, unit: Unit = MACS,
 ) -> tuple[Comparison, ...]:
-    """Every target after the first against the first (a leaderboard of variants of one baseline)."""
+    """Every target after the first against the first (a leaderboard of variants of one baseline); MAC
+    figures in `unit`."""
     if len(targets) < 2:
         raise SpecError("needs at least two specs to compare, e.g. `mbcost compare mobilenet_v1 mobilenet_v2`", field="compare")
-    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth, batch)
+    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth, batch, unit)
     return tuple(compare(first, side) for side in rest)

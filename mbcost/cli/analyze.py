@@ -16,6 +16,7 @@ from .options import (
     output_option,
     resolution_option,
     spec_argument,
+    unit_option,
 )
 from .output import Outcome, console, emit, reader_left
 
@@ -39,11 +40,12 @@ SORTS = ("macs", "params", "memory", "weights")
               help="Show the N costliest layers (by --sort, default MACs); the JSON keeps every layer.")
 @click.option("--sort", type=click.Choice(SORTS), default=None,
               help="Order the layers largest first by MACs, params, output activation bytes (memory) or weight bytes.")
+@unit_option
 @format_option("analysis", "resolution")
 @output_option
 def analyze(
     spec: str, alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, view: str, top: int | None,
-    sort: str | None, fmt: str, output: Path | None,
+    sort: str | None, unit: str, fmt: str, output: Path | None,
 ) -> Outcome:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name).
 
@@ -55,21 +57,24 @@ def analyze(
       mbcost analyze my_net.yaml -o layers.csv
     """
     from ..analysis.cost import analyze as run
+    from ..analysis.units import analysis_in
+    from ..arch.counts import UNITS
     from ..graph import build_graph
+    from ..report.units import relabel
     from ..report.views import analysis, rollup
     from ..report.views import resolution as by_resolution
     from ..spec.load import load
 
     if (top is not None or sort is not None) and view != "layer":
         raise click.UsageError("--top and --sort order the layers: use them with --by layer")
-    result = run(build_graph(load(spec), alpha, resolution, depth, batch), dtype)
+    result = analysis_in(run(build_graph(load(spec), alpha, resolution, depth, batch), dtype), UNITS[unit])
     if view == "layer":
         document = analysis.document(result, top, sort)
     elif view == "resolution":
         document = by_resolution.document(result)
     else:
         document = rollup.document(result, view)
-    emit(document, fmt, output)
+    emit(relabel(document, UNITS[unit]), fmt, output)
     return Outcome.OK
 
 

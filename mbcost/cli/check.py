@@ -20,6 +20,7 @@ from .options import (
     format_option,
     output_option,
     resolution_option,
+    unit_option,
 )
 from .output import Outcome, emit
 
@@ -38,6 +39,7 @@ from .output import Outcome, emit
 @dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
 @click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
+@unit_option
 @format_option("check")
 @output_option
 def check(
@@ -54,6 +56,7 @@ def check(
     dtype: str | None,
     baseline: Path | None,
     max_growth: Any,
+    unit: str,
     fmt: str,
     output: Path | None,
 ) -> Outcome:
@@ -71,7 +74,10 @@ def check(
 
     from ..analysis import budget
     from ..analysis.cost import analyze as run
+    from ..analysis.units import check_in
+    from ..arch.counts import UNITS
     from ..graph import build_graph
+    from ..report.units import relabel
     from ..report.views import check as view
     from ..spec.load import load
 
@@ -105,7 +111,7 @@ def check(
     for error in errors:  # one line each, then the report of the specs that could be checked
         click.echo(str(error), err=True)
     if checks:
-        emit(view.document(tuple(checks)), fmt, output)
+        emit(relabel(view.document(tuple(check_in(c, UNITS[unit]) for c in checks)), UNITS[unit]), fmt, output)
     # The worst outcome of all: bad input over a finding over a pass.
     if errors:
         return Outcome.BAD_INPUT

@@ -16,6 +16,7 @@ from .options import (
     format_option,
     output_option,
     resolution_option,
+    unit_option,
 )
 from .output import Outcome, emit
 
@@ -27,10 +28,11 @@ from .output import Outcome, emit
 @batch_option
 @depth_option
 @dtype_option
+@unit_option
 @format_option("compare")
 @output_option
 def compare(
-    specs: tuple[str, ...], alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, fmt: str,
+    specs: tuple[str, ...], alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, unit: str, fmt: str,
     output: Path | None,
 ) -> Outcome:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
@@ -46,8 +48,11 @@ def compare(
       mbcost compare mobilenet_v2@0.5 mobilenet_v2@1.0,160
     """
     from ..analysis.compare import compare_all, parse_target
+    from ..arch.counts import UNITS
+    from ..report.units import relabel
     from ..report.views import compare as view
 
-    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth, batch)
-    emit(view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons), fmt, output)
+    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth, batch, UNITS[unit])
+    document = view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons)
+    emit(relabel(document, UNITS[unit]), fmt, output)
     return Outcome.OK

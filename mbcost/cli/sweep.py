@@ -16,6 +16,7 @@ from .options import (
     format_option,
     output_option,
     spec_argument,
+    unit_option,
 )
 from .output import Outcome, emit
 from .progress import Progress
@@ -35,6 +36,7 @@ from .progress import Progress
               help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")
 @click.option("--fused/--unfused", default=None, help="Judge memory by the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
 @dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
+@unit_option
 @format_option("sweep")
 @output_option
 def sweep(
@@ -49,6 +51,7 @@ def sweep(
     max_weight_bytes: int | None,
     fused: bool | None,
     dtype: str | None,
+    unit: str,
     fmt: str,
     output: Path | None,
 ) -> Outcome:
@@ -63,6 +66,9 @@ def sweep(
     """
     from ..analysis.budget import effective
     from ..analysis.sweep import sweep as run
+    from ..analysis.units import sweep_in
+    from ..arch.counts import UNITS
+    from ..report.units import relabel
     from ..report.views import sweep as view
     from ..spec.load import load
 
@@ -75,5 +81,5 @@ def sweep(
         result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
                      limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance, depth=depth,
                      batch=batch or 1)
-    emit(view.document(result), fmt, output)
+    emit(relabel(view.document(sweep_in(result, UNITS[unit])), UNITS[unit]), fmt, output)
     return Outcome.OK
