@@ -84,9 +84,9 @@ def inputs(graph: Any) -> dict[str, Any]:
     return out
 
 
-def inputs_text(graph: Any) -> str:
+def inputs_text(graph: Any, separator: str = "  ") -> str:
     """The input settings in a title: `resolution 224` or `resolution 512x1024`, then `batch 8` when not 1."""
-    return f"resolution {graph.resolution}" + (f"  batch {graph.batch}" if graph.batch != 1 else "")
+    return f"resolution {graph.resolution}" + (f"{separator}batch {graph.batch}" if graph.batch != 1 else "")
 
 
 def header(a: Analysis) -> dict[str, Any]:

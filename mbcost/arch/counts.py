@@ -1,10 +1,11 @@
 """The counting convention, stated once.
 
 MACs: multiply-accumulates of convolution and linear layers, batch 1, bias excluded (one fused
-multiply-add is one MAC). A batch of N images costs N times the MACs, other ops and activation memory of
-one, and the same params and weight bytes (`Cost.batched`). FLOPs, where asked for, are 2 per MAC. This is the convention of the MobileNet papers, TF-slim, fvcore, and
-`torch.utils.flop_counter.FlopCounterMode` (which reports 2 FLOPs per MAC). Standard conv
-K*K*M*N*H*W; depthwise K*K*M*H*W; pointwise M*N*H*W (H, W: output size).
+multiply-add is one MAC). This is the convention of the MobileNet papers, TF-slim, fvcore, and
+`torch.utils.flop_counter.FlopCounterMode` (which reports 2 FLOPs per MAC; `--unit flops` does too).
+Standard conv K*K*M*N*H*W; depthwise K*K*M*H*W; pointwise M*N*H*W (H, W: output size, each axis on its
+own). A batch of N images costs N times the MACs, other ops and activation memory of one image, and the
+same params and weight bytes (`Cost.batched`).
 
 Elementwise work is never folded into MACs; it is counted as "other ops", one op per output element
 for batch norm (inference: one fused scale-and-shift), activations other than the identity (hard-swish
@@ -159,14 +160,6 @@ class Unit:
 
     def __call__(self, macs: int) -> int:
         return macs * self.per_mac
-
-    def key(self, key: str) -> str:
-        """A report key naming MACs, in this unit: `standard_macs` -> `standard_flops`."""
-        return key.replace("macs", self.name)
-
-    def text(self, text: str) -> str:
-        """A header or phrase naming MACs, in this unit: `million MACs` -> `million FLOPs`."""
-        return text.replace("MACs", self.label)
 
 
 MACS = Unit("macs", "MACs", 1)

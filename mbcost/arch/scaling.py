@@ -1,5 +1,6 @@
 """Width multiplier (alpha) and depth (the repeats multiplier): the one place where channel counts and
-repeats are scaled and rounded.
+repeats are scaled and rounded; and the input's size (`Resolution`, height x width, each side held to
+RESOLUTION) and batch, the settings that decide the shapes and how many images one inference runs.
 
 Each model names its rounding rules; each layer says whether alpha thins it (`scaling`), each spec row
 whether depth deepens it (`depth_scaling`) and which stage it belongs to (`stage`).
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 from .. import limits
 from ..fields import FieldError, Int, Number
 
-# The two settings of a run, declared once: the spec's fields, the command-line options, the compare
-# syntax (SPEC@ALPHA,RESOLUTION) and sweep lists all convert through these.
+# The settings of a run, declared once: the spec's fields, the command-line options, the compare
+# syntax (SPEC@ALPHA,RESOLUTION), sweep lists and the Python API all convert through these.
 WIDTH_MULTIPLIER = Number(maximum=limits.MAX_WIDTH_MULTIPLIER)  # alpha (v1 paper, Section 4.2)
 RESOLUTION = Int(maximum=limits.MAX_RESOLUTION, limit_name="MAX_RESOLUTION")  # one side of the input, pixels
 # Images in one inference: MACs, other ops and activation memory scale with it, params and weights do not.

@@ -93,7 +93,7 @@ def _costliest(c: Check) -> tuple[Any, ...]:
 def _finding(c: Check, o: Outcome) -> Finding:
     x = c.costliest_for(o.limit.metric)
     message = (
-        f"{c.model} (alpha {c.width_multiplier:g}, {inputs_text(c).replace('  ', ', ')}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
+        f"{c.model} (alpha {c.width_multiplier:g}, {inputs_text(c, ', ')}) has {o.actual:,} {LABELS[o.limit.metric]} ({human(o.actual)}), "
         f"over the limit of {o.limit.limit:,} ({human(o.limit.limit)}) from {o.limit.source} by {o.excess:,} ({100 * o.used - 100:.1f}%); "
         f"the costliest block is {x.block} (line {x.line}, {human(x.amount)})"
     )
