@@ -5,11 +5,14 @@ report/units.py names them in the unit. Params, other ops, memory and shares are
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from ..arch.counts import Cost, Unit
-from .budget import Check, Costliest, Outcome
 from .cost import Analysis, LayerCost, PairCost
-from .sweep import Sweep
+
+if TYPE_CHECKING:  # `analyze` needs neither: a command imports only what it reports
+    from .budget import Check, Costliest, Outcome
+    from .sweep import Sweep
 
 
 def _cost(cost: Cost, unit: Unit) -> Cost:
@@ -45,6 +48,7 @@ def check_in(c: Check, unit: Unit) -> Check:
     """`c` with its MACs, its MAC limits and outcomes and its costliest block by MACs in `unit`."""
     if unit.per_mac == 1:
         return c
+    from .budget import Outcome
 
     def outcome(o: Outcome) -> Outcome:
         if o.limit.metric != "macs":
