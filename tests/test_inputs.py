@@ -249,6 +249,8 @@ BAD = [
     ("--batch", "65537", "65537 is above the limit of 65536 (MAX_BATCH)"),
     ("--batch", "9" * 4000, "far above the limit of 65536 (MAX_BATCH)"),
     ("--batch", "2.5", "not a whole number of images"),
+    ("--batch", "--5", "not a whole number of images"),
+    ("--batch", "٣", "not a whole number of images"),  # a digit, but not an ASCII one
 ]
 COMMANDS = [["analyze", "mobilenet_v1"], ["compare", "mobilenet_v1", "mobilenet_v2"], ["check", "mobilenet_v1", "--max-macs", "1G"],
             ["verify", "mobilenet_v1"]]
@@ -259,8 +261,8 @@ COMMANDS = [["analyze", "mobilenet_v1"], ["compare", "mobilenet_v1", "mobilenet_
 def test_bad_sizes_and_batches_exit_2_with_one_line(command, option, value, message):
     result = run(*command, f"{option}={value}")
     assert result.exit_code == 2 and result.stdout == ""
-    (line,) = result.stderr.strip().splitlines()[-1:]
-    assert message in line and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert message in line
 
 
 @pytest.mark.parametrize("value, message", [("0x224", "height must be at least 1"), ("512x", "width is nothing"),

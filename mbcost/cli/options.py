@@ -59,7 +59,8 @@ class Batch(click.ParamType):
         from ..fields import FieldError
 
         text = str(value).strip()
-        if not text.lstrip("-").isdigit() or not text.isascii():
+        digits = text[1:] if text.startswith("-") else text
+        if not digits.isascii() or not digits.isdigit():
             self.fail(f"{value!r} is not a whole number of images", param, ctx)
         if len(text) > 30:
             self.fail(f"{text[:12]}... is far above the limit of {BATCH.maximum} ({BATCH.limit_name})", param, ctx)
