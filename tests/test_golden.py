@@ -195,7 +195,7 @@ def test_error_corpus(request, tmp_path):
 BAD_OPTIONS = [
     ["--resolution", "0x224"], ["--resolution", "224x0"], ["--resolution", "512x"], ["--resolution", "x512"],
     ["--resolution", "512x1024x3"], ["--resolution", "512x99999"], ["--resolution", "ax3"], ["--resolution", "0"],
-    ["--batch", "0"], ["--batch", "-1"], ["--batch", "65537"], ["--batch", "1" + "0" * 40], ["--batch", "2.5"], ["--batch", "two"],
+    ["--batch", "0"], ["--batch", "-1"], ["--batch", "65537"], ["--batch", "1" + "0" * 40], ["--batch", "2.5"], ["--batch", "two"], ["--batch", "--5"],
     ["--unit", "flop"], ["--unit", "GFLOPs"],
 ]
 BAD_COMMANDS = {
