@@ -91,6 +91,22 @@ def test_every_op_has_an_exporter_that_some_config_or_kind_uses(write_spec):
     assert used == set(OPS)
 
 
+def assert_matches_torch(graph) -> None:
+    """onnxruntime's output of the export equals mbcost's torch module's (eval mode) loaded with the
+    export's unfolded weights: batch norm folding, padding, splits and gates all agree."""
+    torch = pytest.importorskip("torch")
+    from mbcost.pytorch.build import build
+
+    exported = export(graph)
+    x, y = run_model(exported.model, graph.resolution)
+    module = build(graph).eval()
+    missing, unexpected = module.load_state_dict({k: torch.from_numpy(v) for k, v in exported.params.items()}, strict=False)
+    assert unexpected == [] and all(k.endswith("num_batches_tracked") for k in missing)
+    with torch.no_grad():
+        expected = module(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(y, expected, rtol=1e-3, atol=1e-4)
+
+
 ACTIVATION_SPEC = """
 input: {{channels: 3, resolution: 17}}
 classes: 5
@@ -106,34 +122,12 @@ classifier: {{hidden: 12, hidden_activation: {act}}}
 def test_every_activation_matches_torch(act, write_spec):
     """The stem, the bottleneck's convs and the hidden classifier layer use `act`; the export with folded
     batch norm computes what the torch module computes with the same (unfolded) weights."""
-    torch = pytest.importorskip("torch")
-    from mbcost.pytorch.build import build
-
-    graph = build_graph(load(write_spec(ACTIVATION_SPEC.format(act=act), f"act_{act}")))
-    exported = export(graph)
-    x, y = run_model(exported.model, graph.resolution)
-    module = build(graph).eval()
-    missing, unexpected = module.load_state_dict({k: torch.from_numpy(v) for k, v in exported.params.items()}, strict=False)
-    assert unexpected == [] and all(k.endswith("num_batches_tracked") for k in missing)
-    with torch.no_grad():
-        expected = module(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(y, expected, rtol=1e-3, atol=1e-4)
+    assert_matches_torch(build_graph(load(write_spec(ACTIVATION_SPEC.format(act=act), f"act_{act}"))))
 
 
 @pytest.mark.parametrize("kind", sorted(BLOCKS))
 def test_every_block_kind_matches_torch(kind, write_spec):
-    torch = pytest.importorskip("torch")
-    from mbcost.pytorch.build import build
-
-    graph = kind_graph(kind, write_spec)
-    exported = export(graph)
-    x, y = run_model(exported.model, graph.resolution)
-    module = build(graph).eval()
-    missing, unexpected = module.load_state_dict({k: torch.from_numpy(v) for k, v in exported.params.items()}, strict=False)
-    assert unexpected == [] and all(k.endswith("num_batches_tracked") for k in missing)
-    with torch.no_grad():
-        expected = module(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(y, expected, rtol=1e-3, atol=1e-4)
+    assert_matches_torch(kind_graph(kind, write_spec))
 
 
 def test_export_is_deterministic_and_records_the_spec():

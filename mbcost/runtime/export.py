@@ -132,6 +132,19 @@ def activation(b: Builder, x: str, name: str, kind: str) -> str:
     raise ValueError(f"no ONNX export for activation {kind!r}")
 
 
+def _folded(b: Builder, name: str, torch_name: str, weight: Any, bias: bool, norm: bool) -> list[str]:
+    """The initializers `name.weight` (and `name.bias`) of a conv or linear layer, drawing its bias and
+    batch norm and folding the norm in; the unfolded values kept as torch names them (`name.<torch_name>.weight`,
+    `name.norm.running_var`)."""
+    out = weight.shape[0]
+    bias_values = b.bias(out) if bias else None
+    norm_values = b.norm(out) if norm else None
+    b.keep(f"{name}.{torch_name}", weight=weight, bias=bias_values)
+    keep_norm(b, f"{name}.norm", norm_values)
+    weight, bias_values = fold(b, weight, bias_values, norm_values)
+    return [b.parameter(f"{name}.weight", weight)] + ([] if bias_values is None else [b.parameter(f"{name}.bias", bias_values)])
+
+
 def _pads(node: Node, kernel: int, stride: int, dilation: int, padding: str) -> list[int]:
     """ONNX pads [top, left, bottom, right]: K // 2 (times the dilation) each side, or TensorFlow's SAME."""
     if padding == "symmetric":
@@ -144,14 +157,7 @@ def _pads(node: Node, kernel: int, stride: int, dilation: int, padding: str) -> 
 def _conv(b: Builder, node: Node, x: str) -> str:
     op = node.op
     weight = b.weight(op.out_channels, op.in_channels // op.groups, op.kernel, op.kernel)
-    bias = b.bias(op.out_channels) if op.bias else None
-    norm = b.norm(op.out_channels) if op.norm == "batch" else None
-    b.keep(f"{node.name}.conv", weight=weight, bias=bias)
-    keep_norm(b, f"{node.name}.norm", norm)
-    weight, bias = fold(b, weight, bias, norm)
-    inputs = [x, b.parameter(f"{node.name}.weight", weight)]
-    if bias is not None:
-        inputs.append(b.parameter(f"{node.name}.bias", bias))
+    inputs = [x, *_folded(b, node.name, "conv", weight, op.bias, op.norm == "batch")]
     y = b.node(
         "Conv", inputs, node.name, kernel_shape=[op.kernel] * 2, strides=[op.stride] * 2, dilations=[op.dilation] * 2,
         group=op.groups, pads=_pads(node, op.kernel, op.stride, op.dilation, op.padding),
@@ -193,14 +199,7 @@ def _linear(b: Builder, node: Node, x: str) -> str:
     if b.rank[x] != 2:
         x = b.node("Flatten", [x], f"{node.name}/flatten", rank=2, axis=1)
     weight = b.weight(op.out_features, op.in_features)
-    bias = b.bias(op.out_features) if op.bias else None
-    norm = b.norm(op.out_features) if op.norm == "batch" else None
-    b.keep(f"{node.name}.linear", weight=weight, bias=bias)
-    keep_norm(b, f"{node.name}.norm", norm)
-    weight, bias = fold(b, weight, bias, norm)
-    inputs = [x, b.parameter(f"{node.name}.weight", weight)]
-    if bias is not None:
-        inputs.append(b.parameter(f"{node.name}.bias", bias))
+    inputs = [x, *_folded(b, node.name, "linear", weight, op.bias, op.norm == "batch")]
     y = b.node("Gemm", inputs, node.name, transB=1)
     return activation(b, y, f"{node.name}/act", op.activation)
 

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 MICRO = 1e6
 
 
-def to_dict(a: Analysis, m: Measurement, spec: str) -> dict[str, Any]:
-    """The analysis JSON, every layer and the total gaining the measured seconds."""
-    data = a.to_dict()
+def to_dict(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The analysis JSON (`analysis_data`, by default `a.to_dict()`; with a device, the roofline's keys
+    in it too), every layer and the total gaining the measured seconds."""
+    data = dict(a.to_dict() if analysis_data is None else analysis_data)
     data["spec"] = spec
     data["bench"] = {"runtime": m.runtime, "threads": m.threads, "runs": m.runs, "warmup": m.warmup, "machine": m.machine}
     for row, layer in zip(data["layers"], m.layers):
@@ -56,7 +57,7 @@ def _us(seconds: float) -> float:
     return round(seconds * MICRO, 1)
 
 
-def document(a: Analysis, m: Measurement, spec: str) -> Document:
+def document(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, Any] | None = None) -> Document:
     whole = m.measured_min_s
     rows = tuple(
         (
@@ -101,6 +102,6 @@ def document(a: Analysis, m: Measurement, spec: str) -> Document:
             Table("by op kind", KIND_COLUMNS, kind_rows, heading="By op kind"),
         ),
         notes=notes,
-        data=to_dict(a, m, spec),
+        data=to_dict(a, m, spec, analysis_data),
         rows_per_line=True,
     )
