@@ -19,11 +19,15 @@ from .progress import Progress
 @click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True, help="ONNX Runtime's intra- and inter-op threads.")
 @click.option("--runs", type=click.IntRange(min=1), default=20, show_default=True, help="Measured runs: per layer, the minimum and median.")
 @click.option("--warmup", type=click.IntRange(min=0), default=5, show_default=True, help="Runs before the measured ones, not counted.")
+@click.option(
+    "--optimization", type=click.Choice(("all", "extended", "basic", "disabled")), default="all", show_default=True,
+    help="ONNX Runtime's graph optimisation level; all is its default (on x86 with the NCHWc layout).",
+)
 @format_option("bench")
 @output_option
 def bench(
-    spec: str, alpha: float | None, resolution: int | None, depth: float | None, threads: int, runs: int, warmup: int, fmt: str,
-    output: Path | None,
+    spec: str, alpha: float | None, resolution: int | None, depth: float | None, threads: int, runs: int, warmup: int, optimization: str,
+    fmt: str, output: Path | None,
 ) -> Outcome:
     """Measure SPEC on this machine: export it to ONNX (as `mbcost export`), run it with ONNX Runtime on
     the CPU with its default graph optimisations, and read each node's kernel time from ORT's profiler.
@@ -52,7 +56,7 @@ def bench(
     graph = build_graph(model, alpha, resolution, depth)
     with Progress(2 * (warmup + runs), "bench") as progress:
         try:
-            measurement = run(graph, threads, runs, warmup, progress.advance, spec_text(model))
+            measurement = run(graph, threads, runs, warmup, progress.advance, spec_text(model), optimization)
         except JoinError as error:
             raise SpecError(str(error), file=model.file, field="bench") from None
     emit(view.document(analyze(graph), measurement, spec), fmt, output)

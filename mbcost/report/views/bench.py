@@ -22,7 +22,9 @@ def to_dict(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, Any
     in it too), every layer and the total gaining the measured seconds."""
     data = dict(a.to_dict() if analysis_data is None else analysis_data)
     data["spec"] = spec
-    data["bench"] = {"runtime": m.runtime, "threads": m.threads, "runs": m.runs, "warmup": m.warmup, "machine": m.machine}
+    data["bench"] = {
+        "runtime": m.runtime, "threads": m.threads, "runs": m.runs, "warmup": m.warmup, "machine": m.machine, "optimization": m.optimization
+    }
     for row, layer in zip(data["layers"], m.layers):
         assert row["name"] == layer.name
         row["measured_min_s"] = layer.min_s
@@ -85,7 +87,7 @@ def document(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, An
     name = title(a)
     notes = (
         (
-            f"{m.runtime}, {m.threads} thread(s), minimum and median of {m.runs} runs after {m.warmup} warm-up runs, "
+            f"{m.runtime} (graph optimisation: {m.optimization}), {m.threads} thread(s), minimum and median of {m.runs} runs after {m.warmup} warm-up runs, "
             f"on {m.machine}",
         ),
         (
