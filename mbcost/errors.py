@@ -93,3 +93,10 @@ class TorchMissing(ImportError):
             "this needs PyTorch, which is not installed: from the mbcost clone, "
             "pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu && pip install '.[torch]'"
         )
+
+
+class ExtraMissing(ImportError):
+    """An optional package a command needs is not installed (`onnx`, `onnxruntime` for export and bench)."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(f"this needs {package}, which is not installed: from the mbcost clone, pip install '.[{extra}]'")

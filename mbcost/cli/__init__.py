@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from ..errors import SpecError, TorchMissing
-from . import analyze, check, compare, schema, show, sweep, validate, verify
+from ..errors import ExtraMissing, SpecError, TorchMissing
+from . import analyze, bench, check, compare, export, schema, show, sweep, validate, verify
 from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
@@ -53,7 +53,7 @@ class MbcostGroup(click.Group):
         except SpecError as error:
             click.echo(str(error), err=True)
             sys.exit(EXIT_BAD_INPUT)
-        except TorchMissing as error:
+        except (TorchMissing, ExtraMissing) as error:
             click.echo(f"mbcost: error: {error}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except click.ClickException as error:
@@ -83,6 +83,8 @@ for command in (
     check.check,
     verify.verify,
     validate.validate,
+    export.export,
+    bench.bench,
 ):
     cli.add_command(command)
 

@@ -27,7 +27,7 @@ BAR = "bar"  # (part, whole): a share to draw
 SHAPE = "shape"  # a tensor shape: a Shape, or a tuple of sizes
 
 # The kinds of document, one per view; a format says which it can show.
-KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check", "verify"})
+KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check", "verify", "bench"})
 
 NUMERIC = frozenset({INTEGER, NUMBER, EXACT, COUNT, BYTES, SIGNED_EXACT, SIGNED_COUNT, MILLIONS, PERCENT, CHANGE})
 
