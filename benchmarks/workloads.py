@@ -8,7 +8,8 @@ before/after comparison of two versions of the package. Prints one table; assert
      json, and in process load + build_graph + cost (and activation memory apart);
   3. the Python API costing 1,000 distinct small family members in one process, as a NAS loop does:
      `analyze_spec(path)`, `.total.macs` and `.memory.peak.bytes` for each (a fresh set every round);
-  4. a 10,000-point sweep (100 widths x 100 resolutions of mobilenet_v2, json to a file);
+  4. a 10,000-point sweep (100 widths x 100 resolutions of mobilenet_v2, json to a file), and one of
+     99,900 points (100 x 999), at the sweep's cap of 100,000;
   5. a synthetic 10,000-block spec (10,000 distinct rows; a bound, not a goal: < 5 s), json to a file.
 
 `--repo PATH` measures the package in PATH: it goes first on sys.path here, and is the PYTHONPATH of
@@ -41,6 +42,7 @@ from pathlib import Path
 CONFIGS = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
 SWEEP_ALPHAS = "0.2125:1.45:0.0125"  # 100 widths
 SWEEP_RESOLUTIONS = "96:294:2"  # 100 resolutions
+CAP_RESOLUTIONS = "96:1094:1"  # 999 resolutions: with SWEEP_ALPHAS, 99,900 points, at the sweep's cap of 100,000
 NAS_SPECS = 1000
 
 
@@ -348,6 +350,8 @@ def measure(args: argparse.Namespace, runner: Runner) -> None:
             "json",
         )
         workloads.append(("4 sweep 100x100 --format json -o F", cli_row(*sweep, "-o", out_json)))
+        capped = ("sweep", "mobilenet_v2", "--alpha", SWEEP_ALPHAS, "--resolution", CAP_RESOLUTIONS, "--format", "json")
+        workloads.append(("4 sweep 100x999 (at the cap) --format json -o F", cli_row(*capped, "-o", out_json)))
         workloads.append(
             ("5 10k-block analyze --format json -o F", cli_row("analyze", str(big), "--format", "json", "-o", out_json))
         )

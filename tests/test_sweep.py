@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mbcost import analyze_spec, load
+from mbcost.spec.builtin import builtin_names
 from mbcost.analysis.sweep import Point, Sweep, parse_values, sweep
 from mbcost.fields import FieldError
 
@@ -100,6 +101,18 @@ def test_fast_path_equals_a_full_expansion_at_every_point():
     for p in result.points:
         total = analyze_spec(spec, p.width_multiplier, p.resolution).total
         assert (p.macs, p.params) == (total.macs, total.params)
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_fast_path_equals_a_full_expansion_for_every_shipped_spec(name):
+    # The memo remembers pieces of a net across widths and totals from a cut on per size: neighbouring
+    # sizes meet after a stride (161 and 162 px both give 81 px), and widths that round to the same
+    # channels share early layers. Residual adds, concats and splits (ghost, shuffle) must cut soundly.
+    spec = load(name)
+    result = sweep(spec, (1.0, 0.5, 0.55), (160, 161, 162, 97, 98, 224))
+    for p in result.points:
+        total = analyze_spec(spec, p.width_multiplier, p.resolution).total
+        assert (p.macs, p.params) == (total.macs, total.params), (p.width_multiplier, p.resolution)
 
 
 def test_budget_marks_fitting_points_and_the_largest():

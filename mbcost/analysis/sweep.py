@@ -123,35 +123,102 @@ def parse_values(text: str, integer: bool) -> tuple:
 
 
 class _Totals:
-    """MACs and params of one Net at any resolution: the shape rule and cost rule of each node's op, as
-    `graph.infer_shapes` and `cost.analyze` apply them, remembered per (node, input shapes). Deep stages
-    have equal sizes at many resolutions, and making the Graph's node records costs more than the rules:
-    benchmarks/workloads.py's 10,000-point sweep takes about a third of the time it takes through
-    `analyze(infer_shapes(net, r))`. tests/test_sweep.py checks every point against `analyze`."""
+    """MACs and params of one Net at any resolution, by the shape rule and cost rule of each node's op, as
+    `graph.infer_shapes` and `cost.analyze` apply them, remembered where resolutions meet.
 
-    def __init__(self, net: Net):
+    A *cut* is a point where one tensor is all that later nodes read (between blocks, in these nets): what
+    follows it depends on the resolution only through that tensor's shape. The nodes between two cuts (a
+    *piece*) are costed once per (their ops and wiring, entry shape), in `pieces`, which the nets of every
+    width share: channel rounding gives the early layers the same ops at many widths. After each node that
+    shrinks the spatial size, the totals from there to the end are remembered per (cut, shape), so a
+    resolution is walked only until it reaches a size seen before: deep stages have equal sizes at many
+    resolutions. tests/test_sweep.py checks every point against `analyze`; benchmarks/workloads.py times a
+    10,000- and a 100,000-point sweep."""
+
+    def __init__(self, net: Net, resolution: Resolution, pieces: dict, kinds: dict[tuple, int]):
         self.net = net
-        self.memo: dict[tuple[int, tuple[Shape, ...]], tuple[Shape, int, int]] = {}
+        self.pieces = pieces  # (kind of piece, entry shape) -> (exit shape, MACs, params)
+        cuts = _cuts(net)
+        # Each piece's ops and wiring as a small integer, equal for equal pieces (across widths too).
+        self.kinds = [kinds.setdefault(_signature(net, *piece), len(kinds)) for piece in zip(cuts, cuts[1:])]
+        self.spans = cuts[:-1]
+        shrinks = {n.name for n in infer_shapes(net, resolution).nodes if n.output_shape[1:] != n.input_shapes[0][1:]}
+        # The stretches of pieces walked between two look-ups of `rest`: each ends after a shrinking node.
+        ends = [j + 1 for j, (_, (k, _)) in enumerate(zip(cuts, cuts[1:])) if net.nodes[k - 1].name in shrinks]
+        bounds = sorted({0, *ends, len(self.kinds)})
+        self.stretches = [range(a, b) for a, b in zip(bounds, bounds[1:])]
+        self.rest: dict[tuple[int, Shape], tuple[int, int]] = {}  # (stretch, entry shape) -> totals from there on
 
     def resolution(self, resolution: Resolution) -> tuple[int, int]:
         """MACs and params of one image at `resolution`."""
-        shapes = {INPUT: Shape(self.net.spec.input.channels, resolution.height, resolution.width)}
-        memo, macs, params = self.memo, 0, 0
-        for i, node in enumerate(self.net.nodes):
-            inputs = tuple(shapes[name] for name in node.inputs)
-            hit = memo.get((i, inputs))
-            if hit is None:
-                try:
-                    out = node.op.output_shape(inputs)
-                except ValueError:  # the full inference reports it with file, line and field
-                    infer_shapes(self.net, resolution)
-                    raise
-                cost = node.op.cost(inputs, out)
-                hit = memo[i, inputs] = (out, cost.macs, cost.params)
-            shapes[node.name] = hit[0]
-            macs += hit[1]
-            params += hit[2]
+        shape = Shape(self.net.spec.input.channels, resolution.height, resolution.width)
+        walked = []
+        macs = params = 0
+        for s, stretch in enumerate(self.stretches):
+            hit = self.rest.get((s, shape))
+            if hit is not None:
+                macs, params = hit
+                break
+            key, stretch_macs, stretch_params = (s, shape), 0, 0
+            for j in stretch:
+                piece = self.pieces.get((self.kinds[j], shape))
+                if piece is None:
+                    piece = self.pieces[self.kinds[j], shape] = self._piece(j, shape, resolution)
+                shape = piece[0]
+                stretch_macs += piece[1]
+                stretch_params += piece[2]
+            walked.append((key, stretch_macs, stretch_params))
+        for key, stretch_macs, stretch_params in reversed(walked):
+            macs += stretch_macs
+            params += stretch_params
+            self.rest[key] = (macs, params)
         return macs, params
+
+    def _piece(self, j: int, entry: Shape, resolution: Resolution) -> tuple[Shape, int, int]:
+        """The exit shape, MACs and params of piece `j` entered with `entry`."""
+        (first, entry_name), (end, exit_name) = self.spans[j], (self.spans + [(len(self.net.nodes), "")])[j + 1]
+        shapes = {entry_name: entry}
+        macs = params = 0
+        for node in self.net.nodes[first:end]:
+            inputs = tuple(shapes[name] for name in node.inputs)
+            try:
+                out = node.op.output_shape(inputs)
+            except ValueError:  # the full inference reports it with file, line and field
+                infer_shapes(self.net, resolution)
+                raise
+            cost = node.op.cost(inputs, out)
+            shapes[node.name] = out
+            macs += cost.macs
+            params += cost.params
+        return shapes.get(exit_name, entry), macs, params
+
+
+def _cuts(net: Net) -> list[tuple[int, str]]:
+    """The cuts of `net`: (position k, before node k; the one tensor live there), and (len(nodes), "")
+    at the end. A tensor is live from the node that makes it until its last reader."""
+    last_read = {}
+    for i, node in enumerate(net.nodes):
+        for name in node.inputs:
+            last_read[name] = i
+    made = {INPUT: -1} | {node.name: i for i, node in enumerate(net.nodes)}
+    starts: dict[int, list[str]] = {}  # position k -> tensors live from there
+    for name in last_read:
+        starts.setdefault(made[name] + 1, []).append(name)
+    live: set[str] = set()
+    cuts = []
+    for k in range(len(net.nodes)):
+        live.update(starts.get(k, ()))
+        live = {name for name in live if last_read[name] >= k}
+        if len(live) == 1:
+            cuts.append((k, next(iter(live))))
+    return [*cuts, (len(net.nodes), "")]
+
+
+def _signature(net: Net, start: tuple[int, str], end: tuple[int, str]) -> tuple:
+    """A piece's ops and wiring, with tensors named by position in the piece (the entry is -1)."""
+    (first, entry), (last, exit_name) = start, end
+    local = {entry: -1} | {node.name: k for k, node in enumerate(net.nodes[first:last])}
+    return tuple((node.op, tuple(local[name] for name in node.inputs)) for node in net.nodes[first:last]), local.get(exit_name)
 
 
 def _stored(net: Net, resolution: Resolution) -> Stored:
@@ -182,17 +249,20 @@ def sweep(
     batch = BATCH.convert(batch)
     resolutions = tuple(Resolution.of(r) for r in resolutions)
     result = Sweep(spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused, batch)
+    budgeted = result.budgeted
     points = []
+    pieces: dict = {}  # shared by the widths (_Totals)
+    kinds: dict = {}
     for width in widths:
         net = expand(spec, width, depth)  # the width decides the ops; each resolution only re-infers shapes
-        at = _Totals(net)
+        at = _Totals(net, resolutions[0], pieces, kinds)
         weight_bytes = _stored(net, resolutions[0]).bytes(dtype) if max_weight_bytes is not None else None
         for resolution in resolutions:
             macs, params = at.resolution(resolution)
             macs *= batch  # each image costs the same work; the params are stored once
             memory = peak(infer_shapes(net, resolution, batch), dtype, fused) if max_memory is not None else None
             fits = None
-            if result.budgeted:
+            if budgeted:
                 fits = all(
                     limit is None or actual <= limit
                     for actual, limit in ((macs, max_macs), (params, max_params), (memory, max_memory), (weight_bytes, max_weight_bytes))
