@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mbcost import analyze_spec, load
-from mbcost.spec.builtin import builtin_names
 from mbcost.analysis.sweep import Point, Sweep, parse_values, sweep
 from mbcost.fields import FieldError
+from mbcost.spec.builtin import builtin_names
 
 from .closed_form import tiny_spec, tiny_totals, v1_totals
 from .conftest import run
