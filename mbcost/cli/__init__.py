@@ -50,21 +50,42 @@ class MbcostGroup(click.Group):
             sys.stdout.reconfigure(errors="replace")  # the reports print ASCII stand-ins; anything else, '?'
         try:
             outcome = super().main(args, prog_name or "mbcost", complete_var, standalone_mode=False, **extra)
+            _flush_stdout()  # into a file, a full disk shows here, not in Python's exit
         except SpecError as error:
-            click.echo(str(error), err=True)
+            _say(str(error))
             sys.exit(EXIT_BAD_INPUT)
         except (TorchMissing, ExtraMissing) as error:
-            click.echo(f"mbcost: error: {error}", err=True)
+            _say(f"mbcost: error: {error}")
             sys.exit(EXIT_BAD_INPUT)
         except click.ClickException as error:
-            click.echo(f"mbcost: error: {error.format_message()}".replace("\n", " "), err=True)
+            _say(f"mbcost: error: {error.format_message()}".replace("\n", " "))
             sys.exit(EXIT_BAD_INPUT if error.exit_code == 2 else error.exit_code)
         except click.Abort:  # Ctrl-C: not a finding, so CI never reads it as "over budget"
-            click.echo("mbcost: aborted", err=True)
+            _say("mbcost: aborted")
             sys.exit(EXIT_INTERRUPTED)
+        except OSError as error:  # stdout on a full disk (`> /dev/full`) or a failing device: no report
+            reader_left()  # stdout pointed at nothing: Python's own flush at exit cannot fail again
+            _say(f"mbcost: error: cannot write the report to stdout: {error.strerror or error}")
+            sys.exit(EXIT_BAD_INPUT)
         if isinstance(outcome, Outcome):
             sys.exit(EXIT_CODES[outcome])
         sys.exit(outcome if isinstance(outcome, int) else EXIT_OK)  # --help, --version
+
+
+def _flush_stdout() -> None:
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        reader_left()
+
+
+def _say(line: str) -> None:
+    """One line on stderr; when stderr cannot take it either (full, closed), there is nobody to tell."""
+    try:
+        click.echo(line, err=True)
+    except (OSError, ValueError):
+        pass
 
 
 @click.group(cls=MbcostGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -22,6 +22,7 @@ class Outcome(enum.Enum):
 
 
 WIDE = 140  # columns of a table printed into a file or a pipe when COLUMNS does not say otherwise
+MAX_COLUMNS = 1000  # wider than any screen: a larger COLUMNS is a mistake, not a request
 
 # What `-o FILE` writes when --format is not given: the format its suffix names. A suffix that names
 # another format than an explicit --format is bad input; any other suffix (.txt, none) keeps --format.
@@ -85,8 +86,18 @@ def reader_left() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # AttributeError: no stdout at all
         pass
+
+
+def _open_stdout() -> None:
+    """A report is about to go to stdout: with stdout closed (`>&-`, where Python's sys.stdout is None)
+    it would go nowhere, and the command must not say it succeeded."""
+    import errno
+    import sys
+
+    if sys.stdout is None:
+        raise OSError(errno.EBADF, "stdout is closed")
 
 
 def console(file: Any = None) -> Any:
@@ -97,16 +108,32 @@ def console(file: Any = None) -> Any:
 
     from rich.console import Console
 
-    columns = os.environ.get("COLUMNS", "")
-    width = int(columns) if columns.isdigit() and int(columns) > 0 else WIDE
+    columns = _columns()
     if file is not None:
-        return Console(file=file, width=width, no_color=True, highlight=False)
+        return Console(file=file, width=columns or WIDE, no_color=True, highlight=False)
+    _open_stdout()
     stream = sys.stdout if stdout_can_draw() else _Printable(sys.stdout)
-    out = Console(file=stream, highlight=False)
-    if not out.is_terminal:
-        out = Console(file=stream, highlight=False, width=width)
+    # The width is always given: rich would read COLUMNS itself, and take COLUMNS=0 for zero columns.
+    out = Console(file=stream, highlight=False, width=columns or WIDE)
+    if out.is_terminal and columns is None:
+        try:
+            terminal = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            terminal = 0
+        out = Console(file=stream, highlight=False, width=terminal if 0 < terminal <= MAX_COLUMNS else 80)
     out.on_broken_pipe = lambda: _broken_pipe(out)  # rich >= 13.4 would exit 1 itself; emit decides
     return out
+
+
+def _columns() -> int | None:
+    """The width COLUMNS asks for, or None when it is unset or nonsense (0, negative, not a whole number,
+    wider than MAX_COLUMNS): then the terminal's own width, or WIDE into a file or a pipe."""
+    import os
+
+    text = os.environ.get("COLUMNS", "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        return None
+    return int(text) if 0 < int(text) <= MAX_COLUMNS else None
 
 
 def _broken_pipe(out: Any) -> None:
@@ -119,6 +146,7 @@ def write(text: str, output: Path | None) -> None:
     import sys
 
     if output is None:
+        _open_stdout()
         try:
             click.echo(printable(text, sys.stdout), nl=False)
         except BrokenPipeError:
