@@ -152,7 +152,33 @@ def write(text: str, output: Path | None) -> None:
         except BrokenPipeError:
             reader_left()
     else:
+        _refuse_an_input(output)
         write_atomically(output, text, field="--output")
+
+
+def _refuse_an_input(output: Path) -> None:
+    """`mbcost analyze a.yaml -o a.yaml` (or through a link, or another spelling of the path) would
+    replace the spec with its report: refused, the file untouched. The inputs are the command's SPEC
+    arguments and its --baseline."""
+    import os
+
+    from ..errors import SpecError
+    from ..spec.builtin import resolve
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return
+    names: list = []
+    for key in ("spec", "specs", "baseline"):
+        value = ctx.params.get(key)
+        names += [value] if isinstance(value, (str, Path)) else list(value or ())
+    for name in names:
+        try:
+            same = os.path.samefile(resolve(str(name))[0], output)
+        except (SpecError, OSError, ValueError):
+            continue
+        if same:
+            raise SpecError(f"is {name}, an input of this command; write the report to another file", file=str(output), field="--output")
 
 
 def pick_format(fmt: str, output: Path | None) -> tuple[str, Path | None]:
