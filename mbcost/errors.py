@@ -100,3 +100,44 @@ class ExtraMissing(ImportError):
 
     def __init__(self, package: str, extra: str) -> None:
         super().__init__(f"this needs {package}, which is not installed: from the mbcost clone, pip install '.[{extra}]'")
+
+
+# Errors of one file shown at once; past these, one line says how many more there are. A pass stops
+# counting at MAX_COUNTED_ERRORS, so a file of 100,000 mistakes is refused as fast as one of one.
+MAX_SHOWN_ERRORS = 20
+MAX_COUNTED_ERRORS = 1_000
+
+
+class SpecErrors(SpecError):
+    """Every error found in one pass over a file, in the order of the file. It reads as its first error
+    (`str`, `.line`, `.field`), so a caller that wants one line gets one; `lines()` gives them all, up to
+    MAX_SHOWN_ERRORS, then an `and N more` line."""
+
+    def __init__(self, errors: Iterable[SpecError], stopped: bool = False):
+        self.errors = tuple(e for error in errors for e in getattr(error, "errors", (error,)))
+        self.stopped = stopped or any(getattr(error, "stopped", False) for error in errors)  # counting stopped
+        first = self.errors[0]
+        super().__init__(first.message, first.file, first.line, first.col, first.field)
+
+    def lines(self) -> list[str]:
+        shown = [str(error) for error in self.errors[:MAX_SHOWN_ERRORS]]
+        more = len(self.errors) - MAX_SHOWN_ERRORS
+        if more > 0:
+            count = f"{more} more error{'s' if more > 1 else ''}"
+            if self.stopped:
+                count = f"at least {count} (counting stops at {MAX_COUNTED_ERRORS})"
+            shown.append(f"{self.file}: and {count}" if self.file else f"and {count}")
+        return shown
+
+
+def error_lines(error: SpecError) -> list[str]:
+    """The lines that report `error`: one, or one per error of a SpecErrors."""
+    return error.lines() if isinstance(error, SpecErrors) else [str(error)]
+
+
+def raise_together(errors: list[SpecError]) -> None:
+    """Raise `errors` (when there are any): one as itself, several as a SpecErrors."""
+    if len(errors) == 1 and not isinstance(errors[0], SpecErrors):
+        raise errors[0]
+    if errors:
+        raise SpecErrors(errors)

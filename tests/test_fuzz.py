@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from mbcost.arch.blocks import BLOCKS
 from mbcost.cli import cli
+from mbcost.errors import MAX_SHOWN_ERRORS
 from mbcost.fields import spec_fields
 from mbcost.spec.builtin import config_dir
 from mbcost.spec.records import Spec
@@ -87,16 +88,22 @@ def run(workdir: Path, data: bytes, what: str, fmt: str = "json") -> Failure | N
             assert json.loads(result.stdout)["schema_version"] == 1
         return None
     assert result.stdout == "", "nothing may be printed on stdout when the input is bad"
+    # One located line per error of the file (errors.SpecErrors), at most MAX_SHOWN_ERRORS of them, then
+    # maybe one line counting the rest; the first error is returned.
     lines = result.stderr.splitlines()
-    assert len(lines) == 1, f"expected one error line, got {lines!r}"
+    if len(lines) > 1 and re.fullmatch(rf"{re.escape(str(path))}: and (at least )?\d+ more errors?( \(counting stops at \d+\))?", lines[-1]):
+        lines = lines[:-1]
+    assert 1 <= len(lines) <= MAX_SHOWN_ERRORS, f"expected one line per error, got {lines!r}"
+    failures = []
     prefix = f"{path}:"
-    assert lines[0].startswith(prefix), lines[0]
-    match = LOCATED.fullmatch(lines[0][len(prefix) :])
-    assert match, f"not FILE:LINE:COL: field: message: {lines[0]!r}"
-    failure = Failure(int(match["line"]), int(match["col"]), match["field"] or "", match["message"])
-    assert failure.line >= 1 and failure.col >= 1, lines[0]
-    assert "Traceback" not in lines[0]
-    return failure
+    for line in lines:
+        assert line.startswith(prefix), line
+        match = LOCATED.fullmatch(line[len(prefix) :])
+        assert match, f"not FILE:LINE:COL: field: message: {line!r}"
+        failures.append(Failure(int(match["line"]), int(match["col"]), match["field"] or "", match["message"]))
+        assert failures[-1].line >= 1 and failures[-1].col >= 1, line
+        assert "Traceback" not in line
+    return failures[0]
 
 
 def line_count(data: bytes) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .._entry import EXIT_INTERRUPTED  # Ctrl-C: the entry point takes it in hand before these imports
-from ..errors import ExtraMissing, SpecError, TorchMissing
+from ..errors import ExtraMissing, SpecError, TorchMissing, error_lines
 from . import analyze, bench, check, compare, export, schema, show, sweep, validate, verify
 from .output import Outcome, reader_left, stdout_can_draw
 
@@ -52,7 +52,8 @@ class MbcostGroup(click.Group):
             outcome = super().main(args, prog_name or "mbcost", complete_var, standalone_mode=False, **extra)
             _flush_stdout()  # into a file, a full disk shows here, not in Python's exit
         except SpecError as error:
-            _say(str(error))
+            for line in error_lines(error):  # one line, or one per error of the file (errors.SpecErrors)
+                _say(line)
             sys.exit(EXIT_BAD_INPUT)
         except (TorchMissing, ExtraMissing) as error:
             _say(f"mbcost: error: {error}")

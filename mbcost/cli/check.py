@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..errors import SpecError
+from ..errors import SpecError, error_lines
 from .options import (
     PERCENT,
     QUANTITY,
@@ -108,8 +108,8 @@ def check(
             errors.append(error)
             continue
         checks.append(budget.check(spec, result, limits, fuse))
-    for error in errors:  # one line each, then the report of the specs that could be checked
-        click.echo(str(error), err=True)
+    for error in errors:  # each error on its line, then the report of the specs that could be checked
+        click.echo("\n".join(error_lines(error)), err=True)
     if checks:
         emit(relabel(view.document(tuple(check_in(c, UNITS[unit]) for c in checks)), UNITS[unit]), fmt, output)
     # The worst outcome of all: bad input over a finding over a pass.

@@ -12,11 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from ..arch.blocks import BLOCKS, Block
-from ..errors import SpecError, did_you_mean
+from ..errors import MAX_COUNTED_ERRORS, MAX_SHOWN_ERRORS, SpecError, SpecErrors, did_you_mean, raise_together
 from ..fields import REQUIRED, FieldError, Layers, Record, Toggle, show, spec_fields
 from .builtin import path_exists, resolve
 from .reader import Located, parse_yaml, read_text
 from .records import Preset, Spec
+
+_found = [0]  # errors met in the current pass
+
+
+class _Stop(SpecErrors):
+    """MAX_COUNTED_ERRORS met: the pass ends, with the errors found so far."""
+
+
+def _found_one(errors: list[SpecError], error: SpecError) -> None:
+    """Note `error` (one, or the SpecErrors of a part) in `errors`; the pass stops at MAX_COUNTED_ERRORS."""
+    errors.append(error)
+    if not isinstance(error, SpecErrors):  # a part's errors were counted one by one as they were found
+        _found[0] += 1
+    if _found[0] >= MAX_COUNTED_ERRORS:
+        raise _Stop(errors, stopped=True)
 
 
 @cache
@@ -33,6 +48,17 @@ def load_spec(source: str | Path, model: str | None = None) -> Spec:
 
 
 def parse_spec(text: str, file: str, model: str) -> Spec:
+    """The spec in `text`. Every error a pass over the fields finds is raised at once (a SpecErrors, in
+    the order of the file, a mapping's missing fields after its own keys' errors); an error that stops
+    the pass (YAML syntax, a limit) alone."""
+    _found[0] = 0
+    try:
+        return _parse_spec(text, file, model)
+    except _Stop as stop:
+        raise SpecErrors(stop.errors, stopped=True) from None
+
+
+def _parse_spec(text: str, file: str, model: str) -> Spec:
     root = parse_yaml(text, file)
     if root.is_map and "preset" in root.value:
         return _apply_preset(parse_record(Preset, root, "", file), root, file, model)
@@ -75,18 +101,29 @@ def parse_record(cls: type, loc: Located, path: str, file: str, at: tuple[int, i
         raise _fail(file, loc, name, f"expected a mapping of fields, got {_kind_of(loc)}")
     kinds = _kinds(cls)
     values: dict[str, Any] = {}
+    errors: list[SpecError] = []  # every field is read, whatever the others gave: all the errors at once
+    hints = ""  # the "did you mean" of the unknown keys
     for key, item in loc.value.items():
         kind = kinds.get(key)
         if kind is None:
             # A preset file whose `preset:` key is misspelt reads as a spec: `preset` is a candidate there too.
             names = [*kinds, "preset"] if cls is Spec else kinds
-            hint = did_you_mean(key, names) or _belongs_in(key, kinds)
+            # Past what is shown, a hint (a fuzzy match over the names) is time for nothing.
+            hint = did_you_mean(key, names) or _belongs_in(key, kinds) if _found[0] < MAX_SHOWN_ERRORS else ""
+            hints += hint
             where = f"{path}.{key}" if path else key
-            raise _fail(file, loc.keys[key], where, f"unknown field{hint}; expected one of: {', '.join(kinds)}")
-        values[key] = _convert(kind, item, f"{path}.{key}" if path else key, file)
+            _found_one(errors, _fail(file, loc.keys[key], where, f"unknown field{hint}; expected one of: {', '.join(kinds)}"))
+            continue
+        try:
+            values[key] = _convert(kind, item, f"{path}.{key}" if path else key, file)
+        except _Stop as stop:
+            raise _Stop([*errors, stop]) from None
+        except SpecError as error:
+            _found_one(errors, error)
     for required in (f.name for f in spec_fields(cls) if f.default is REQUIRED):
-        if required not in values:
-            raise _fail(file, loc, f"{path}.{required}" if path else required, "missing required field")
+        if required not in loc.value and f"'{required}'" not in hints:  # a misspelling said it already
+            _found_one(errors, _fail(file, loc, f"{path}.{required}" if path else required, "missing required field"))
+    raise_together(errors)
     if hasattr(cls, "forms"):
         _check_forms(cls.forms, values, loc, path, file)
     if "line" in cls.__dataclass_fields__:
@@ -146,7 +183,16 @@ def _parse_layers(kind: Layers, loc: Located, path: str, file: str) -> tuple[Blo
     if not loc.is_list:
         expected = "a layer or a list of layers" if kind.single else "a list of layers"
         raise _fail(file, loc, path, f"expected {expected}, got {_kind_of(loc)}")
-    return tuple(_parse_layer(item, f"{path}[{i}]", file) for i, item in enumerate(loc.value))
+    layers, errors = [], []
+    for i, item in enumerate(loc.value):
+        try:
+            layers.append(_parse_layer(item, f"{path}[{i}]", file))
+        except _Stop as stop:
+            raise _Stop([*errors, stop]) from None
+        except SpecError as error:
+            _found_one(errors, error)
+    raise_together(errors)
+    return tuple(layers)
 
 
 def _parse_layer(loc: Located, path: str, file: str) -> Block:
