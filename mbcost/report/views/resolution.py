@@ -18,6 +18,9 @@ COLUMNS = (
     Column("made by"),
     Column("bytes", EXACT),
 )
+# A narrow terminal leaves out the shapes first (the fused one, then the plain one): the names and the
+# bytes are what the table is for.
+OPTIONAL = (4, 1)
 CSV_COLUMNS = ("height", "width", "largest_name", "largest_shape", "largest_bytes", "fused_name", "fused_shape", "fused_bytes")
 
 
@@ -42,7 +45,7 @@ def document(a: Analysis) -> Document:
     return Document(
         "resolution",
         text,
-        (Table(text, COLUMNS, tuple(rows)),),
+        (Table(text, COLUMNS, tuple(rows), optional=OPTIONAL),),
         notes=((memory_line(a),),),
         records=Records(CSV_COLUMNS, tuple(records)),
         data=to_dict(a),
