@@ -92,9 +92,12 @@ def parse_values(text: str, integer: bool) -> tuple:
             if step <= 0 or stop < start:
                 raise FieldError(f"range {item!r} needs start <= stop and a positive step")
             try:
-                count = int((stop - start) / step) + 1
+                steps = (stop - start) / step
             except DecimalException:  # e.g. a step of 1e-999999
                 raise FieldError(f"range {item!r} has more than {MAX_POINTS} values") from None
+            if steps >= MAX_POINTS:  # compared before int(): int(1e999999) would build a million digits
+                raise FieldError(f"range {item!r} has more than {MAX_POINTS} values")
+            count = int(steps) + 1
             if count > MAX_POINTS:
                 raise FieldError(f"range {item!r} has more than {MAX_POINTS} values")
             if len(values) + count > MAX_POINTS:  # counted before it is built, whatever the number of ranges
