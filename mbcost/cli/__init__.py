@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from .._entry import EXIT_INTERRUPTED  # Ctrl-C: the entry point takes it in hand before these imports
 from ..errors import ExtraMissing, SpecError, TorchMissing, error_lines
 from . import analyze, bench, check, compare, export, schema, show, sweep, validate, verify
 from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it; the console script's entry (_entry.py) takes Ctrl-C
 EXIT_CODES = {Outcome.OK: EXIT_OK, Outcome.FINDING: EXIT_FINDING, Outcome.BAD_INPUT: EXIT_BAD_INPUT}
 
 
