@@ -25,7 +25,7 @@ WIDE = 140  # columns of a table printed into a file or a pipe when COLUMNS does
 
 # What `-o FILE` writes when --format is not given: the format its suffix names. A suffix that names
 # another format than an explicit --format is bad input; any other suffix (.txt, none) keeps --format.
-FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
 
 def _encodes(stream: Any, text: str) -> bool:

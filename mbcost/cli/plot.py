@@ -37,7 +37,7 @@ def _complete_kind(ctx: Any, param: Any, incomplete: str) -> list[Any]:
     return [CompletionItem(name) for name in KINDS if name.startswith(incomplete)]
 
 
-@click.command(short_help="Charts: sweep, heatmap, layers, compare, roofline (needs matplotlib).")
+@click.command(short_help="Charts as SVG, PNG or PDF (needs matplotlib).")
 @click.argument("kind", metavar="KIND", shell_complete=_complete_kind)
 @click.argument("specs", metavar="[SPEC...]", nargs=-1, shell_complete=complete_spec)
 @click.option("--from", "report", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="REPORT.json",
