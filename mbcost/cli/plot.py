@@ -11,12 +11,11 @@ import click
 
 from ..errors import SpecError
 from .options import (
-    QUANTITY,
     GridValues,
     budget_options,
     complete_spec,
     depth_option,
-    dtype_option,
+    limit_options,
 )
 from .output import Outcome
 
@@ -47,11 +46,8 @@ def _complete_kind(ctx: Any, param: Any, incomplete: str) -> list[Any]:
 @click.option("--resolution", "resolutions", type=GridValues(integer=True), default=None, metavar="LIST",
               help="Input size in pixels (sweep, heatmap: a list or range, 96:224:32); overrides the spec's.")
 @depth_option
-@dtype_option(default=None, help="Element type of activation memory and weight bytes  [default: the spec's budget.dtype, else fp32]")
+@limit_options
 @budget_options
-@click.option("--max-memory", type=QUANTITY, default=None, help="sweep: most bytes of peak live activation memory; overrides the spec's budget.")
-@click.option("--max-weight-bytes", type=QUANTITY, default=None, help="sweep: most bytes of stored weights at --dtype; overrides the spec's budget.")
-@click.option("--fused/--unfused", default=None, help="sweep: judge memory by the fused-bottleneck peak or node by node.")
 @click.option("--metric", default=None, help="heatmap: macs (default), params, memory_bytes, weight_bytes or latency_s.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE",
               help="The chart file: .svg, .png or .pdf (written atomically).")

@@ -9,12 +9,11 @@ import click
 
 from ..errors import SpecError
 from .options import (
-    QUANTITY,
     alpha_option,
     budget_options,
     complete_spec,
     depth_option,
-    dtype_option,
+    limit_options,
     resolution_option,
 )
 from .output import Outcome, write
@@ -28,10 +27,7 @@ SUFFIXES = (".html", ".htm")
 @resolution_option
 @depth_option
 @budget_options
-@click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
-@click.option("--max-weight-bytes", type=QUANTITY, default=None, help="Most bytes of stored weights at --dtype (e.g. 4M); overrides the spec's budget.")
-@click.option("--fused/--unfused", default=None, help="Judge memory by the fused-bottleneck peak or node by node  [default: the spec's budget.fused, else unfused]")
-@dtype_option(default=None, help="Element type of activation memory and weight bytes  [default: the spec's budget.dtype, else fp32]")
+@limit_options
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.html",
               help="Write the report to FILE.html (atomically); without it, the HTML is printed.")
 def report(
