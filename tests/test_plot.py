@@ -69,7 +69,7 @@ def test_layers_chart_has_one_bar_per_layer_in_each_panel():
     report = analyze_spec("mobilenet_v1").to_dict()
     fig = plot.figure("layers", report)
     axes = fig.axes
-    assert [ax.get_ylabel() for ax in axes] == ["MACs", "params", "activation\nmemory (bytes)"]
+    assert [ax.get_ylabel() for ax in axes] == ["MACs", "params", "activation memory\n(bytes, fp32)"]
     for ax in axes:
         assert len(_bars(ax)) == V1_LAYERS
     first = min(_bars(axes[0]), key=lambda rect: rect.get_x())
@@ -150,8 +150,12 @@ def test_sweep_chart_puts_latency_on_the_axis_when_points_carry_it():
                           "--format", "json").stdout)
     for row in data["rows"]:
         row["latency_s"] = row["macs"] / 10e9
+    data.update(device="test-device", max_latency_s=0.02)  # as `mbcost sweep --device D --max-latency 20ms` adds them
     fig = plot.figure("sweep", data)
     (ax,) = fig.axes
+    assert "device test-device" in ax.get_title()
+    (budget,) = [line for line in ax.get_lines() if line.get_gid() == "latency-budget"]
+    assert list(budget.get_xdata()) == [0.02, 0.02]
     assert ax.get_xlabel() == "latency (ms, estimated)" and ax.get_ylabel() == "MACs (multiply-accumulates)"
     points = [p for c in ax.collections for p in c.get_offsets() if c.get_gid() in ("fits-the-budget", "over-budget")]
     assert sorted(tuple(p) for p in points) == sorted((r["latency_s"], r["macs"]) for r in data["rows"])
@@ -325,3 +329,27 @@ def test_without_matplotlib_plot_names_the_extra_and_analyze_never_imports_it(tm
     )
     proc = subprocess.run([sys.executable, "-c", untouched], cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_roofline_of_a_bench_report_adds_the_measured_points(tmp_path):
+    report = _with_device(analyze_spec("mobilenet_v3_small").to_dict(), peak=8e9, bandwidth=4e9)
+    for layer in report["layers"]:
+        layer["measured_min_s"] = layer["latency_s"] * 3 + 1e-6  # slower than the model: below the roof
+        layer["measured_median_s"] = layer["measured_min_s"]
+    report["bench"] = {"runtime": "onnxruntime 1.0.0", "threads": 1, "runs": 9, "warmup": 2, "machine": "test"}
+    report["device"]["kinds"] = {"depthwise": {"peak_macs_per_s": 1e9, "bandwidth_bytes_per_s": 2e9, "overhead_s": 0.0}}
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(report))
+    out = tmp_path / "roofline.svg"
+    assert run("plot", "roofline", "--from", bench, "-o", out).exit_code == 0
+    fig = plot.figure("roofline", report)
+    (ax,) = fig.axes
+    with_macs = [layer for layer in report["layers"] if layer["macs"] > 0]
+    measured = [tuple(p) for c in ax.collections if c.get_gid().startswith("measured_min_s") for p in c.get_offsets()]
+    estimated = [tuple(p) for c in ax.collections if c.get_gid().startswith("latency_s") for p in c.get_offsets()]
+    assert len(measured) == len(estimated) == len(with_macs)
+    (depthwise_roof,) = [line for line in ax.get_lines() if line.get_gid() == "roof-depthwise"]  # the profile's own roof
+    assert max(depthwise_roof.get_ydata()) == 1e9
+    assert sorted(measured) == sorted((layer["intensity"], layer["macs"] / layer["measured_min_s"]) for layer in with_macs)
+    texts = _svg_texts(out)
+    assert "attained throughput (MACs/s)" in texts and "arithmetic intensity (MACs per byte moved)" in texts

@@ -1,7 +1,8 @@
 """The roofline chart (Williams, Waterman and Patterson, "Roofline", CACM 2009): each layer at its
 arithmetic intensity (MACs per byte moved) against the throughput it attains (its MACs over its
 estimated latency, and over its measured time in a bench report), under the device's roof,
-min(peak MACs/s, bandwidth x intensity). Layers without MACs (adds, pooling) have no place on it."""
+min(peak MACs/s, bandwidth x intensity), and under an op kind's own roof where the profile gives one
+(`kinds:`). Layers without MACs (adds, pooling) have no place on it."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def figure(data: dict[str, Any]) -> Any:
     low, high = min(min(intensities), ridge) / 4, max(max(intensities), ridge) * 4
     x = np.geomspace(low, high, 200)
     ax.plot(x, np.minimum(peak, bandwidth * x), color=style.BLACK, linewidth=2, label="roof", gid="roof")
+    kinds = device.get("kinds") if isinstance(device.get("kinds"), dict) else {}
+    for op, roof in kinds.items():  # a profile's own roof for an op kind (depthwise convs, say)
+        if op in ops:
+            own_peak, own_bandwidth = roof.get("peak_macs_per_s", peak), roof.get("bandwidth_bytes_per_s", bandwidth)
+            ax.plot(x, np.minimum(own_peak, own_bandwidth * x), color=style.op_colour(op), linestyle="--", linewidth=1.5,
+                    label=f"{op} roof", gid=style.gid("roof", op))
     ax.axvline(ridge, color=style.GREY, linestyle=":", linewidth=1, gid="ridge")
     ax.annotate(f"ridge {ridge:.3g} MACs/B", (ridge, peak), xytext=(6, -14), textcoords="offset points", fontsize=8)
     ax.set_xlim(low, high)

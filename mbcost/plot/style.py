@@ -105,8 +105,11 @@ def title(data: dict, what: str) -> str:
 
 
 def device_name(data: dict) -> str | None:
+    """The device a report was estimated on: the analysis JSON holds its profile, a sweep its name."""
     device = data.get("device")
-    return device.get("name") if isinstance(device, dict) else None
+    if isinstance(device, dict):
+        return device.get("name")
+    return device if isinstance(device, str) else None
 
 
 def gid(*parts: Any) -> str:

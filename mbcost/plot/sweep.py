@@ -1,7 +1,8 @@
 """The sweep chart: every (width, resolution) point of `mbcost sweep` as MACs against params, or, when
 the points carry an estimated latency (`--device`), MACs against latency. One line per width multiplier
 through its resolutions; points over budget drawn hollow, the largest that fits starred, and each limit
-these axes can show drawn as a dashed line (the others named in a note)."""
+these axes can show drawn as a black line, dashed for MACs, dotted for params, dash-dotted for latency (the
+others named in the legend)."""
 
 from __future__ import annotations
 
@@ -74,13 +75,19 @@ def _budget_lines(ax: Any, data: dict[str, Any], latency: bool) -> list[str]:
     unshown = []
     if data.get("max_macs") is not None:
         draw = ax.axhline if latency else ax.axvline
-        draw(data["max_macs"], color=style.VERMILLION, linestyle="--", linewidth=1.2, label=f"MACs budget {human(data['max_macs'])}", gid="macs-budget")
+        draw(data["max_macs"], color=style.BLACK, linestyle="--", linewidth=1.2, label=f"MACs budget {human(data['max_macs'])}", gid="macs-budget")
     if data.get("max_params") is not None:
         if latency:
             unshown.append(f"params <= {human(data['max_params'])}")
         else:
-            ax.axhline(data["max_params"], color=style.PURPLE, linestyle="--", linewidth=1.2,
+            ax.axhline(data["max_params"], color=style.BLACK, linestyle=":", linewidth=1.4,
                        label=f"params budget {human(data['max_params'])}", gid="params-budget")
+    if data.get("max_latency_s") is not None:
+        if latency:
+            ax.axvline(data["max_latency_s"], color=style.BLACK, linestyle="-.", linewidth=1.2,
+                       label=f"latency budget {data['max_latency_s'] * 1e3:.3g} ms", gid="latency-budget")
+        else:
+            unshown.append(f"latency <= {data['max_latency_s'] * 1e3:.3g} ms")
     if data.get("max_memory") is not None:
         peak = "fused peak memory" if data.get("fused") else "peak memory"
         unshown.append(f"{peak} {data.get('dtype', '')} <= {human_bytes(data['max_memory'])}")
