@@ -75,7 +75,8 @@ def figure(data: dict[str, Any]) -> Any:
     what = "per layer"
     bench = data.get("bench")
     if isinstance(bench, dict):
-        what += f" (measured: {bench.get('runtime', '?')}, {bench.get('threads', '?')} thread(s), min of {bench.get('runs', '?')} runs)"
+        threads = bench.get("threads", "?")
+        what += f" (measured: {bench.get('runtime', '?')}, {threads} thread{'' if threads == 1 else 's'}, min of {bench.get('runs', '?')} runs)"
     fig.suptitle(style.title(data, what), fontsize=11)
     return fig
 
