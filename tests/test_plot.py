@@ -259,7 +259,7 @@ def test_the_same_chart_renders_the_same_svg(tmp_path):
         (["plot", "layers", "mobilenet_v2", "--alpha", "1,0.5"], "one value"),
         (["plot", "layers"], "needs a SPEC"),
         (["plot", "layers", "no_such_spec"], "no_such_spec"),
-        (["plot", "heatmap", "mobilenet_v2", "--metric", "flops"], "no metric 'flops'"),
+        (["plot", "heatmap", "mobilenet_v2", "--metric", "speed"], "no metric 'speed'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_and_writes_nothing(tmp_path, args, words):
@@ -353,3 +353,23 @@ def test_roofline_of_a_bench_report_adds_the_measured_points(tmp_path):
     assert sorted(measured) == sorted((layer["intensity"], layer["macs"] / layer["measured_min_s"]) for layer in with_macs)
     texts = _svg_texts(out)
     assert "attained throughput (MACs/s)" in texts and "arithmetic intensity (MACs per byte moved)" in texts
+
+
+def test_charts_of_flops_reports_and_non_square_inputs(tmp_path):
+    # `--unit flops` reports name their counts flops (2 per MAC); a non-square input's resolution is
+    # [height, width]. MobileNetV1's stem at 160x224: 3x3x3x32 weights over an 80x112 output, 2 FLOPs a MAC.
+    report = json.loads(run("analyze", "mobilenet_v1", "--unit", "flops", "--resolution", "160x224", "--format", "json").stdout)
+    fig = plot.figure("layers", report)
+    assert fig.axes[0].get_ylabel() == "FLOPs"
+    assert min(_bars(fig.axes[0]), key=lambda rect: rect.get_x()).get_height() == 2 * 3 * 3 * 3 * 32 * 80 * 112
+    assert "160x224 px" in fig._suptitle.get_text()
+    sweep = json.loads(run("sweep", "mobilenet_v1", "--unit", "flops", "--alpha", "1,0.5", "--resolution", "160x224,224",
+                           "--max-macs", "300M", "--format", "json").stdout)
+    (ax,) = plot.figure("sweep", sweep).axes
+    assert ax.get_xlabel() == "FLOPs (2 per multiply-accumulate)"
+    (budget,) = [line for line in ax.get_lines() if line.get_gid() == "macs-budget"]
+    assert list(budget.get_xdata()) == [2 * 300_000_000] * 2  # a MACs limit, shown in FLOPs
+    heat = plot.figure("heatmap", sweep).axes[0]
+    assert [t.get_text() for t in heat.get_xticklabels()] == ["224", "160x224"]  # most pixels first
+    out = tmp_path / "c.svg"
+    assert run("plot", "compare", "mobilenet_v1", "mobilenet_v1@1,160x224", "-o", out).exit_code == 0

@@ -48,7 +48,7 @@ def _complete_kind(ctx: Any, param: Any, incomplete: str) -> list[Any]:
 @depth_option
 @limit_options
 @budget_options
-@click.option("--metric", default=None, help="heatmap: macs (default), params, memory_bytes, weight_bytes or latency_s.")
+@click.option("--metric", default=None, help="heatmap: macs (default; flops in a --unit flops report), params, memory_bytes, weight_bytes or latency_s.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="FILE",
               help="The chart file: .svg, .png or .pdf (written atomically).")
 def plot(

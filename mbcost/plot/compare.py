@@ -7,17 +7,19 @@ from typing import Any
 
 from ..errors import SpecError
 from . import style
+from .data import work
 
 READS = "compare"
-METRICS = (("macs", "MACs"), ("params", "params"))
 
 
-def sides(data: dict[str, Any]) -> tuple[list[str], list[str], dict[str, list[list[int | None]]]]:
-    """(spec labels, stage labels, metric -> [spec][stage] value or None where the spec lacks the stage)
+def sides(data: dict[str, Any]) -> tuple[list[str], list[str], dict[str, list[list[int | None]]], tuple]:
+    """(spec labels, stage labels, metric -> [spec][stage] value or None where the spec lacks the stage,
+    the (key, name) of each metric)
     from the JSON of `mbcost compare A B` or of `mbcost compare A B C...` (each variant against A)."""
     if not isinstance(data, dict) or not ("by_stage" in data or "variants" in data):
         raise SpecError("not a report this chart draws: expected the JSON of `mbcost compare A B --format json`")
     variants = data["variants"] if "variants" in data else [data]
+    metrics = (work(data), ("params", "params"))
     if not variants:
         raise SpecError("a compare chart needs two or more specs; this report has one")
     labels = [variants[0]["a"]["label"]] + [v["b"]["label"] for v in variants]
@@ -39,18 +41,18 @@ def sides(data: dict[str, Any]) -> tuple[list[str], list[str], dict[str, list[li
                 cells[n, key] = row["b"]
     values = {
         metric: [[cells[spec, key][metric] if (spec, key) in cells else None for key in keys] for spec in range(len(labels))]
-        for metric, _ in METRICS
+        for metric, _ in metrics
     }
-    return labels, [names[key] for key in keys], values
+    return labels, [names[key] for key in keys], values, metrics
 
 
 def figure(data: dict[str, Any]) -> Any:
-    labels, stages, values = sides(data)
+    labels, stages, values, metrics = sides(data)
     fig = style.new_figure(max(8.0, 1.5 + 0.35 * len(stages) * len(labels)), 7)
-    axes = fig.subplots(len(METRICS), 1, sharex=True)
+    axes = fig.subplots(len(metrics), 1, sharex=True)
     width = 0.8 / len(labels)
     colours = style.colours(len(labels))
-    for ax, (metric, name) in zip(axes, METRICS):
+    for ax, (metric, name) in zip(axes, metrics):
         for n, label in enumerate(labels):
             present = [(i, v) for i, v in enumerate(values[metric][n]) if v is not None]
             container = ax.bar([i - 0.4 + width * (n + 0.5) for i, _ in present], [v for _, v in present], width=width * 0.95,

@@ -30,3 +30,21 @@ def number(row: dict, key: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise SpecError(f"{key!r} is not a number in {row.get('name', row)!r}")
     return value
+
+
+def work(data: dict) -> tuple[str, str]:
+    """The key and the axis name of the work a report counts: MACs, or FLOPs (2 per MAC) in a report
+    written with `--unit flops`, whose keys say flops (`flops`, `max_flops`)."""
+    return ("flops", "FLOPs") if isinstance(data, dict) and data.get("unit") == "flops" else ("macs", "MACs")
+
+
+def size_text(resolution: Any) -> str:
+    """A report's resolution as it reads: 224, or 160x224 for a non-square input ([height, width])."""
+    if isinstance(resolution, list) and len(resolution) == 2:
+        return f"{resolution[0]}x{resolution[1]}"
+    return str(resolution)
+
+
+def pixels(resolution: Any) -> int:
+    """How many pixels a resolution holds, to order sizes by."""
+    return resolution[0] * resolution[1] if isinstance(resolution, list) else resolution * resolution

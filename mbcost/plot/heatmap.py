@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import SpecError
 from ..report.numbers import human, human_bytes
 from . import style
-from .data import expect, has_all
+from .data import expect, has_all, pixels, size_text, work
 
 READS = "sweep"
 
@@ -17,6 +17,7 @@ READS = "sweep"
 # judged them (--max-memory, --max-weight-bytes); latency only with --device.
 METRICS = {
     "macs": ("MACs (multiply-accumulates)", human),
+    "flops": ("FLOPs (2 per multiply-accumulate)", human),
     "params": ("params", human),
     "memory_bytes": ("peak activation memory (bytes)", human_bytes),
     "weight_bytes": ("stored weights (bytes)", human_bytes),
@@ -30,16 +31,19 @@ def figure(data: dict[str, Any], metric: str = "macs") -> Any:
 
     expect(data, "sweep", "rows")
     rows = data["rows"]
+    if metric in ("macs", "flops"):
+        metric = work(data)[0]  # the work the sweep counts, whichever name asked for it
     if metric not in METRICS:
         raise SpecError(f"no metric {metric!r}; expected one of: {', '.join(METRICS)}", field="--metric")
     if not has_all(rows, metric):
         raise SpecError(f"the sweep's points have no {metric!r}: it needs {NEEDS.get(metric, 'another sweep')}", field="--metric")
     alphas = sorted({r["alpha"] for r in rows}, reverse=True)  # widest on top, as the papers' tables
-    sizes = sorted({r["resolution"] for r in rows}, reverse=True)
+    sizes = sorted({size_text(r["resolution"]): pixels(r["resolution"]) for r in rows}.items(), key=lambda item: -item[1])
+    sizes = [text for text, _ in sizes]
     grid = np.full((len(alphas), len(sizes)), np.nan)
     cell = {}
     for r in rows:
-        i, j = alphas.index(r["alpha"]), sizes.index(r["resolution"])
+        i, j = alphas.index(r["alpha"]), sizes.index(size_text(r["resolution"]))
         grid[i, j] = r[metric]
         cell[i, j] = r
     label, text = METRICS[metric]
@@ -58,7 +62,7 @@ def figure(data: dict[str, Any], metric: str = "macs") -> Any:
             ax.add_patch(_rectangle(i, j, fill=False, hatch="///", edgecolor=style.GREY, linewidth=0, gid=style.gid("over-budget", i, j)))
         if r.get("best"):
             ax.add_patch(_rectangle(i, j, fill=False, edgecolor=style.VERMILLION, linewidth=2.5, gid="best"))
-    ax.set_xticks(range(len(sizes)), [str(s) for s in sizes])
+    ax.set_xticks(range(len(sizes)), sizes)
     ax.set_yticks(range(len(alphas)), [style.alpha_text(a) for a in alphas])
     ax.set_xlabel("resolution (px)")
     ax.set_ylabel("width multiplier")

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..report.numbers import human_bytes
 from . import style
-from .data import expect, has_all
+from .data import expect, has_all, work
 
 READS = "analysis"
 
@@ -30,10 +30,10 @@ def stages(layers: list[dict[str, Any]]) -> list[tuple[int, int, str]]:
     return out
 
 
-def panels(layers: list[dict[str, Any]], dtype: str = "") -> list[tuple[str, str, Any]]:
+def panels(layers: list[dict[str, Any]], dtype: str = "", unit: tuple[str, str] = ("macs", "MACs")) -> list[tuple[str, str, Any]]:
     """(key, axis label, formatter) of each panel the report has data for."""
     memory = f"activation memory\n(bytes{', ' + dtype if dtype else ''})"
-    out = [("macs", "MACs", style.COUNT), ("params", "params", style.COUNT), ("output_bytes", memory, style.COUNT)]
+    out = [(*unit, style.COUNT), ("params", "params", style.COUNT), ("output_bytes", memory, style.COUNT)]
     if has_all(layers, "latency_s") or has_all(layers, "measured_min_s"):
         estimated, measured = has_all(layers, "latency_s"), has_all(layers, "measured_min_s")
         said = "estimated and measured" if estimated and measured else ("estimated" if estimated else "measured")
@@ -44,7 +44,7 @@ def panels(layers: list[dict[str, Any]], dtype: str = "") -> list[tuple[str, str
 def figure(data: dict[str, Any]) -> Any:
     expect(data, "analysis", "layers")
     layers = data["layers"]
-    rows = panels(layers, str(data.get("dtype") or ""))
+    rows = panels(layers, str(data.get("dtype") or ""), work(data))
     fig = style.new_figure(max(8.0, min(16.0, 4 + 0.06 * len(layers))), 1.2 + 2.0 * len(rows))
     axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
     index = list(range(len(layers)))

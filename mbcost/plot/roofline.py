@@ -26,6 +26,8 @@ def figure(data: dict[str, Any]) -> Any:
             "a roofline needs latency data: the JSON of `mbcost analyze SPEC --device NAME --format json`, "
             "or a bench report made with --device", field="plot roofline",
         )
+    if data.get("unit") == "flops":
+        raise SpecError("a roofline reads MACs (intensity is MACs per byte): write the report without --unit flops", field="plot roofline")
     peak, bandwidth = number(device, "peak_macs_per_s"), number(device, "bandwidth_bytes_per_s")
     drawn = [layer for layer in layers if layer["macs"] > 0 and layer["intensity"] > 0]
     series = [(key, label) for key, label in (("latency_s", "estimated"), ("measured_min_s", "measured (min)")) if has_all(layers, key)]

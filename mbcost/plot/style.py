@@ -97,7 +97,9 @@ def title(data: dict, what: str) -> str:
     if data.get("alpha") is not None:
         parts.append(f"width {alpha_text(data['alpha'])}")
     if data.get("resolution") is not None:
-        parts.append(f"{data['resolution']} px")
+        from .data import size_text
+
+        parts.append(f"{size_text(data['resolution'])} px")
     name = device_name(data)
     if name:
         parts.append(f"device {name}")

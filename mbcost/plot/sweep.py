@@ -10,7 +10,7 @@ from typing import Any
 
 from ..report.numbers import human, human_bytes
 from . import style
-from .data import expect, has_all
+from .data import expect, has_all, pixels, size_text, work
 
 READS = "sweep"
 
@@ -19,14 +19,15 @@ def figure(data: dict[str, Any]) -> Any:
     expect(data, "sweep", "rows")
     rows = data["rows"]
     latency = has_all(rows, "latency_s")
-    x_key, y_key = ("latency_s", "macs") if latency else ("macs", "params")
+    key, name = work(data)
+    x_key, y_key = ("latency_s", key) if latency else (key, "params")
     fig = style.new_figure(8, 5.5)
     ax = fig.add_subplot()
     alphas = sorted({row["alpha"] for row in rows})
     few = len(alphas) < len(style.PALETTE)  # a legend entry per width; more widths read off a colour bar
     colours = dict(zip(alphas, style.colours(len(alphas))))
     for alpha in alphas:
-        line = sorted((row for row in rows if row["alpha"] == alpha), key=lambda row: row["resolution"])
+        line = sorted((row for row in rows if row["alpha"] == alpha), key=lambda row: pixels(row["resolution"]))
         ax.plot([r[x_key] for r in line], [r[y_key] for r in line], color=colours[alpha], linewidth=1, alpha=0.7,
                 label=f"width {style.alpha_text(alpha)}" if few else None, gid=style.gid("width", style.alpha_text(alpha)))
     if not few:
@@ -50,11 +51,12 @@ def figure(data: dict[str, Any]) -> Any:
     best = [r for r in rows if r.get("best")]
     for r in best:
         ax.scatter([r[x_key]], [r[y_key]], s=220, marker="*", color=style.BLACK, zorder=4, label="largest that fits", gid="best")
-        ax.annotate(f"{style.alpha_text(r['alpha'])} @ {r['resolution']} px", (r[x_key], r[y_key]),
+        ax.annotate(f"{style.alpha_text(r['alpha'])} @ {size_text(r['resolution'])} px", (r[x_key], r[y_key]),
                     xytext=(8, 8), textcoords="offset points", fontsize=9)
     unshown = _budget_lines(ax, data, latency)
-    ax.set_xlabel("latency (ms, estimated)" if latency else "MACs (multiply-accumulates)")
-    ax.set_ylabel("MACs (multiply-accumulates)" if latency else "params")
+    counted = "MACs (multiply-accumulates)" if key == "macs" else "FLOPs (2 per multiply-accumulate)"
+    ax.set_xlabel("latency (ms, estimated)" if latency else counted)
+    ax.set_ylabel(counted if latency else "params")
     ax.xaxis.set_major_formatter(style.MILLISECONDS if latency else style.COUNT)
     ax.yaxis.set_major_formatter(style.COUNT)
     fitting = sum(1 for r in rows if r.get("fits"))
@@ -73,9 +75,10 @@ def figure(data: dict[str, Any]) -> Any:
 def _budget_lines(ax: Any, data: dict[str, Any], latency: bool) -> list[str]:
     """Dashed lines for the limits on these axes; the text of the others."""
     unshown = []
-    if data.get("max_macs") is not None:
+    key, name = work(data)
+    if data.get(f"max_{key}") is not None:
         draw = ax.axhline if latency else ax.axvline
-        draw(data["max_macs"], color=style.BLACK, linestyle="--", linewidth=1.2, label=f"MACs budget {human(data['max_macs'])}", gid="macs-budget")
+        draw(data[f"max_{key}"], color=style.BLACK, linestyle="--", linewidth=1.2, label=f"{name} budget {human(data[f'max_{key}'])}", gid="macs-budget")
     if data.get("max_params") is not None:
         if latency:
             unshown.append(f"params <= {human(data['max_params'])}")

@@ -41,7 +41,9 @@ def _overview(entries: list[Entry]) -> Table:
     for e in entries:
         d, t = e.data, e.data["total"]
         ok = None if e.check is None or e.check.verdict is None else e.check.verdict.ok
-        rows.append((e.label, d["alpha"], d["resolution"], t["macs"], t["macs"], t["params"], t["params"], t["peak_memory_bytes"], ok))
+        size = d["resolution"]
+        size = "x".join(map(str, size)) if isinstance(size, list) else size  # [height, width] when not square
+        rows.append((e.label, d["alpha"], size, t["macs"], t["macs"], t["params"], t["params"], t["peak_memory_bytes"], ok))
     return Table("overview", columns, tuple(rows), heading="Overview")
 
 
