@@ -10,14 +10,13 @@ import click
 from ..errors import SpecError, error_lines
 from .options import (
     PERCENT,
-    QUANTITY,
     alpha_option,
     batch_option,
     budget_options,
     complete_spec,
     depth_option,
-    dtype_option,
     format_option,
+    limit_options,
     output_option,
     resolution_option,
     unit_option,
@@ -32,11 +31,7 @@ from .output import Outcome, emit
 @batch_option
 @depth_option
 @budget_options
-@click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
-@click.option("--fused/--unfused", default=None, help="Gate memory on the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
-@click.option("--max-weight-bytes", type=QUANTITY, default=None,
-              help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")
-@dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
+@limit_options
 @click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path), default=None, help="A JSON report of `mbcost analyze --format json` to ratchet against.")
 @click.option("--max-growth", type=PERCENT, default=None, help="Growth over --baseline allowed for MACs and params, e.g. 2%  [default: 0%]")
 @unit_option

@@ -210,3 +210,17 @@ def format_option(*kinds: str) -> Any:
     """`--format`: the formats that can show every one of `kinds` of report (report/formats)."""
     choices = names(*kinds)
     return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True)
+
+
+def limit_options(f: Any) -> Any:
+    """The limits beyond MACs and params that check, sweep, report and plot judge by, and the element type
+    and peak they are judged at; each overrides the spec's budget field of the same name."""
+    f = dtype_option(f, default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
+    f = click.option(
+        "--fused/--unfused", default=None,
+        help="Judge memory by the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]",
+    )(f)
+    f = click.option("--max-weight-bytes", type=QUANTITY, default=None,
+                     help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")(f)
+    return click.option("--max-memory", type=QUANTITY, default=None,
+                        help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")(f)

@@ -26,7 +26,7 @@ MAX_COLUMNS = 1000  # wider than any screen: a larger COLUMNS is a mistake, not 
 
 # What `-o FILE` writes when --format is not given: the format its suffix names. A suffix that names
 # another format than an explicit --format is bad input; any other suffix (.txt, none) keeps --format.
-FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+FORMAT_OF_SUFFIX = {".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
 
 def _encodes(stream: Any, text: str) -> bool:

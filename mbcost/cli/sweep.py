@@ -7,13 +7,12 @@ from pathlib import Path
 import click
 
 from .options import (
-    QUANTITY,
     GridValues,
     batch_option,
     budget_options,
     depth_option,
-    dtype_option,
     format_option,
+    limit_options,
     output_option,
     spec_argument,
     unit_option,
@@ -31,11 +30,7 @@ from .progress import Progress
 @batch_option
 @depth_option
 @budget_options
-@click.option("--max-memory", type=QUANTITY, default=None, help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")
-@click.option("--max-weight-bytes", type=QUANTITY, default=None,
-              help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")
-@click.option("--fused/--unfused", default=None, help="Judge memory by the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
-@dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
+@limit_options
 @unit_option
 @format_option("sweep")
 @output_option

@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from ..document import KINDS
-from . import csv, github, json, markdown, table
+from . import csv, github, html, json, markdown, table
 
 FORMATS: dict[str, ModuleType] = {
     "table": table,
@@ -15,6 +15,7 @@ FORMATS: dict[str, ModuleType] = {
     "csv": csv,
     "markdown": markdown,
     "github": github,
+    "html": html,
 }
 
 
