@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ExtraMissing, SpecError, TorchMissing
-from . import analyze, bench, check, compare, export, schema, show, sweep, validate, verify
+from . import analyze, bench, check, compare, export, import_, schema, show, sweep, validate, verify
 from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
@@ -85,6 +85,7 @@ for command in (
     validate.validate,
     export.export,
     bench.bench,
+    import_.import_spec,
 ):
     cli.add_command(command)
 

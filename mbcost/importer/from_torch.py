@@ -1,0 +1,288 @@
+"""The PyTorch front end: a factory's module traced symbolically with torch.fx (no forward pass of real
+data), shapes propagated on the meta device, each traced op lowered to a `Prim` named by its module.
+Imports torch: reached only from `mbcost import`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import math
+import operator
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError, TorchMissing
+from .ir import Prim, Unsupported
+
+try:
+    import torch
+    import torch.fx as fx
+    from torch import nn
+    from torch.fx.passes.shape_prop import ShapeProp
+    from torch.nn import functional as F
+    from torch.utils.flop_counter import FlopCounterMode
+except ImportError as error:
+    raise TorchMissing() from error
+
+
+@dataclass(frozen=True)
+class Traced:
+    """What the PyTorch front end hands on: the prims, the input's (C, H, W) and the source's own totals:
+    params as `sum(p.numel())`, MACs as FlopCounterMode's FLOPs / 2 over one meta-device pass."""
+
+    prims: list[Prim]
+    input_shape: tuple[int, int, int]
+    input_value: str  # the name of the network's input in the prims
+    params: int
+    macs: int
+
+
+ACTIVATION_MODULES = {
+    nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Hardswish: "hardswish", nn.Hardsigmoid: "hardsigmoid",
+    nn.SiLU: "silu", nn.Sigmoid: "sigmoid", nn.GELU: "gelu",
+}
+ACTIVATION_FUNCTIONS = {
+    F.relu: "relu", torch.relu: "relu", F.relu6: "relu6", F.hardswish: "hardswish", F.hardsigmoid: "hardsigmoid",
+    F.silu: "silu", F.sigmoid: "sigmoid", torch.sigmoid: "sigmoid", F.gelu: "gelu",
+}
+ACTIVATION_METHODS = {"relu": "relu", "sigmoid": "sigmoid"}
+ADDS = {operator.add, torch.add, "add"}
+MULS = {operator.mul, torch.mul, "mul"}
+FLATTENS = {torch.flatten, "flatten", "view", "reshape", "squeeze"}
+
+
+def load_factory(source: str) -> Any:
+    """The callable that `path/to/file.py:factory` or `package.module:factory` names."""
+    where, sep, name = source.rpartition(":")
+    if not sep or not where or not name:
+        raise SpecError("give the module as FILE.py:FACTORY or package.module:FACTORY", file=source, field="SOURCE")
+    try:
+        if where.endswith(".py"):
+            path = Path(where)
+            if not path.is_file():
+                raise SpecError("no such file", file=where, field="SOURCE")
+            spec = importlib.util.spec_from_file_location(f"_mbcost_import_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, str(path.resolve().parent))  # so the file's own neighbours import
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                sys.path.pop(0)
+        else:
+            module = importlib.import_module(where)
+    except SpecError:
+        raise
+    except BaseException as error:  # any failure of the user's code is bad input, said in one line
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        raise SpecError(f"does not import: {_said(error)}", file=where, field="SOURCE") from None
+    factory = getattr(module, name, None)
+    if factory is None:
+        raise SpecError(f"has no {name!r}", file=where, field="SOURCE")
+    if not callable(factory):
+        raise SpecError(f"{name!r} is a {type(factory).__name__}, not a callable returning a torch.nn.Module", file=where, field="SOURCE")
+    return factory
+
+
+def _said(error: BaseException) -> str:
+    """An exception in one line, with the innermost place in the user's code when there is one."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "/torch/" not in f.filename and "/mbcost/" not in f.filename]
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}".replace("\n", " ")
+
+
+class _Tracer(fx.Tracer):
+    """torch.fx's tracer with every conv a leaf, whatever its class (timm's Conv2dSame pads at run time from
+    its input's size, which a symbolic trace cannot read)."""
+
+    def is_leaf_module(self, m: nn.Module, qualified_name: str) -> bool:
+        return isinstance(m, nn.modules.conv._ConvNd) or super().is_leaf_module(m, qualified_name)
+
+
+def trace(source: str, input_shape: tuple[int, int, int] | None) -> Traced:
+    """Load the factory, build its module on the meta device, trace it, and lower it to prims."""
+    factory = load_factory(source)
+    if input_shape is None:
+        raise SpecError("a PyTorch module has no input size of its own: give --input CxHxW (e.g. 3x224x224)", file=source, field="--input")
+    try:
+        with torch.device("meta"):
+            model = factory()
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        raise SpecError(f"the factory failed: {_said(error)}", file=source, field="SOURCE") from None
+    if not isinstance(model, nn.Module):
+        raise SpecError(f"the factory returned a {type(model).__name__}, not a torch.nn.Module", file=source, field="SOURCE")
+    model.eval()
+    tracer = _Tracer()
+    try:
+        graph = tracer.trace(model)
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        raise SpecError(f"torch.fx cannot trace it: {_said(error)}", file=source, field="SOURCE") from None
+    gm = fx.GraphModule(model, graph)
+    x = torch.empty(1, *input_shape, device="meta")
+    counter = FlopCounterMode(display=False)
+    norms = [m for m in gm.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in norms:  # batch norm keeps its input's shape and does no conv or linear work: skip its slow count
+        m.forward = _passthrough.__get__(m)
+    try:
+        with torch.no_grad(), counter:
+            ShapeProp(gm).propagate(x)
+    except BaseException as error:
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        raise SpecError(f"the traced module does not run on a {'x'.join(map(str, input_shape))} input: {_said(error)}",
+                        file=source, field="--input") from None
+    finally:
+        for m in norms:
+            m.__dict__.pop("forward", None)
+    prims = _lower(gm, source)
+    params = sum(p.numel() for p in model.parameters())
+    placeholders = [node.name for node in gm.graph.nodes if node.op == "placeholder"]
+    if len(placeholders) != 1:
+        raise SpecError(f"forward takes {len(placeholders)} inputs; mbcost's networks take one image", file=source, field="SOURCE")
+    return Traced(prims, input_shape, placeholders[0], params, counter.get_total_flops() // 2)
+
+
+def _passthrough(self: Any, x: Any) -> Any:
+    return x
+
+
+def _shape(node: fx.Node) -> tuple[int, ...]:
+    meta = node.meta.get("tensor_meta")
+    return tuple(meta.shape[1:]) if meta is not None and hasattr(meta, "shape") else ()
+
+
+def _where(node: fx.Node) -> str:
+    """A traced op as the model names it: its module's path, or the function's node in its module."""
+    if node.op == "call_module":
+        return str(node.target)
+    stack = node.meta.get("nn_module_stack") or {}
+    owner = next(reversed(stack), "") if stack else ""
+    owner = stack[owner][0] if owner and isinstance(stack[owner], tuple) else owner
+    return f"{owner}.{node.name}" if owner else node.name
+
+
+def _lower(gm: fx.GraphModule, source: str) -> list[Prim]:
+    modules = dict(gm.named_modules())
+    prims: list[Prim] = []
+    for node in gm.graph.nodes:
+        if node.op in ("placeholder", "output"):
+            continue
+        where = _where(node)
+        shape = _shape(node)
+        tensors = tuple(a.name for a in node.args if isinstance(a, fx.Node))
+        if node.op == "call_module":
+            prims.append(_module_prim(modules[node.target], node, where, shape, tensors, source))
+            continue
+        if node.op == "get_attr":
+            raise Unsupported(source, where, f"a tensor read from the module ({node.target}) inside forward")
+        target = node.target
+        name = getattr(target, "__name__", str(target))
+        if target in ADDS and len(tensors) == 2:
+            prims.append(Prim(where, "add", tensors, node.name, shape))
+        elif target in MULS and len(tensors) == 2:
+            prims.append(Prim(where, "mul", tensors, node.name, shape))
+        elif target in ACTIVATION_FUNCTIONS or (node.op == "call_method" and target in ACTIVATION_METHODS):
+            act = ACTIVATION_FUNCTIONS.get(target) or ACTIVATION_METHODS[target]
+            if act == "gelu" and node.kwargs.get("approximate", "none") != "none":
+                raise Unsupported(source, where, "a tanh-approximated GELU")
+            prims.append(Prim(where, "act", tensors[:1], node.name, shape, {"name": act}))
+        elif target in (F.adaptive_avg_pool2d,) or (target == "mean" and _dims(node) in ({2, 3}, {-2, -1})):
+            if target is F.adaptive_avg_pool2d and _size_of(node.args[1] if len(node.args) > 1 else node.kwargs.get("output_size")) != (1, 1):
+                raise Unsupported(source, where, "an adaptive average pool to more than 1x1")
+            prims.append(Prim(where, "global_pool", tensors[:1], node.name, shape))
+        elif target in FLATTENS and len(shape) in (1, 3) and math.prod(shape) == shape[0]:
+            prims.append(Prim(where, "identity", tensors[:1], node.name, shape))
+        elif target is F.dropout:
+            p = node.args[1] if len(node.args) > 1 else node.kwargs.get("p", 0.5)
+            prims.append(Prim(where, "identity", tensors[:1], node.name, shape, {"dropout": float(p)}))
+        else:
+            raise Unsupported(source, where, f"{name}() on {len(tensors)} tensor(s)")
+    return prims
+
+
+def _dims(node: fx.Node) -> set[int]:
+    dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
+    return set(dims) if isinstance(dims, (tuple, list)) else {dims}
+
+
+def _size_of(value: Any) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def _square(value: Any, what: str, source: str, where: str) -> int:
+    a, b = (value, value) if isinstance(value, int) else tuple(value)
+    if a != b:
+        raise Unsupported(source, where, f"a {a}x{b} {what}: mbcost's are square")
+    return a
+
+
+def _module_prim(m: nn.Module, node: fx.Node, where: str, shape: tuple[int, ...], inputs: tuple[str, ...], source: str) -> Prim:
+    params = sum(p.numel() for p in m.parameters())
+    if isinstance(m, nn.Conv2d):
+        return Prim(where, "conv", inputs, node.name, shape, _conv_attrs(m, node, where, shape, source), params)
+    if isinstance(m, nn.modules.conv._ConvNd):
+        raise Unsupported(source, where, f"a {type(m).__name__}: mbcost's convs are 2-D")
+    if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
+        return Prim(where, "norm", inputs, node.name, shape, {}, params)
+    if type(m) in ACTIVATION_MODULES:
+        if isinstance(m, nn.GELU) and m.approximate != "none":
+            raise Unsupported(source, where, "a tanh-approximated GELU")
+        return Prim(where, "act", inputs, node.name, shape, {"name": ACTIVATION_MODULES[type(m)]}, params)
+    if isinstance(m, nn.Hardtanh) and (m.min_val, m.max_val) == (0.0, 6.0):
+        return Prim(where, "act", inputs, node.name, shape, {"name": "relu6"}, params)
+    if isinstance(m, nn.Linear):
+        attrs = {"in_channels": m.in_features, "out_channels": m.out_features, "bias": m.bias is not None}
+        return Prim(where, "linear", inputs, node.name, shape, attrs, params)
+    if isinstance(m, nn.AdaptiveAvgPool2d):
+        if _size_of(m.output_size) != (1, 1):
+            raise Unsupported(source, where, f"an adaptive average pool to {m.output_size}, not 1x1")
+        return Prim(where, "global_pool", inputs, node.name, shape)
+    if isinstance(m, nn.MaxPool2d):
+        if _square(m.dilation, "max pool dilation", source, where) != 1 or m.ceil_mode:
+            raise Unsupported(source, where, "a dilated or ceil-mode max pool")
+        attrs = {"kernel": _square(m.kernel_size, "max pool", source, where),
+                 "stride": _square(m.stride, "max pool stride", source, where),
+                 "padding": _square(m.padding, "max pool padding", source, where)}
+        return Prim(where, "maxpool", inputs, node.name, shape, attrs)
+    if isinstance(m, (nn.Dropout, nn.Dropout2d)):
+        return Prim(where, "identity", inputs, node.name, shape, {"dropout": float(m.p)})
+    if isinstance(m, (nn.Flatten, nn.Identity)):
+        return Prim(where, "identity", inputs, node.name, shape)
+    raise Unsupported(source, where, f"a {type(m).__name__} module")
+
+
+def _conv_attrs(m: nn.Conv2d, node: fx.Node, where: str, shape: tuple[int, ...], source: str) -> dict[str, Any]:
+    k = _square(m.kernel_size, "conv kernel", source, where)
+    s = _square(m.stride, "conv stride", source, where)
+    d = _square(m.dilation, "conv dilation", source, where)
+    (x,) = [a for a in node.args if isinstance(a, fx.Node)]
+    size_in = _shape(x)[1:]
+    if m.padding_mode != "zeros":
+        raise Unsupported(source, where, f"a conv padded with {m.padding_mode}: mbcost's pad with zeros")
+    if isinstance(m.padding, str):
+        pad = 0 if m.padding == "valid" else d * (k // 2)  # torch's 'same' runs at stride 1 only
+    else:
+        pad = _square(m.padding, "conv padding", source, where)
+    pads_itself = type(m).forward is not nn.Conv2d.forward
+    expected = tuple(math.ceil(n / s) for n in size_in)
+    if pads_itself and "same" in type(m).__name__.lower():
+        padding = "same"
+    elif k % 2 and pad == d * (k // 2) and not pads_itself:
+        padding = "symmetric"
+    else:
+        raise Unsupported(source, where, f"a {k}x{k} conv at stride {s} padded by {pad}: mbcost's convs have an odd K, "
+                          "padded to give ceil(input / stride)")
+    if tuple(shape[1:]) != expected:
+        raise Unsupported(source, where, f"a conv giving {shape[1:]} from {size_in} at stride {s}; mbcost's give {expected}")
+    return {
+        "in_channels": m.in_channels, "out_channels": m.out_channels, "kernel": k, "stride": s, "groups": m.groups,
+        "dilation": d, "bias": m.bias is not None, "padding": padding, "weights": m.weight.numel(),
+        "spatial_in": tuple(size_in),
+    }

@@ -1,0 +1,251 @@
+"""Recognition: the source's units read as rows of mbcost's vocabulary (conv, depthwise, separable,
+bottleneck with or without squeeze-and-excitation, fused bottleneck, max pool), then a pool and a
+classifier. A run of units that no block makes is refused, never approximated."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, SqueezeExcite
+from ..arch.ops import Add as AddOp
+from .ir import Unit, Unsupported
+
+
+@dataclass
+class Row:
+    """One block as found: its kind, the input width it reads, and its fields before the model's defaults
+    are taken out (`se` holds the SqueezeExcite op; `hidden` the expanded width of a bottleneck)."""
+
+    kind: str
+    in_channels: int
+    fields: dict[str, Any]
+    units: tuple[Unit, ...]
+    se: SqueezeExcite | None = None
+    hidden: int | None = None
+    activation: str | None = None
+    norm: str = "batch"
+    padding: str = "symmetric"
+
+
+@dataclass
+class Found:
+    """The network as rows: body rows (stem and head are split off when the spec is written), whether a
+    global pool follows, the classifier's linear layers, and the units in order (what the spec's layers
+    are compared with)."""
+
+    rows: list[Row]
+    pool: bool
+    linears: list[Linear] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+
+
+def _dense(op: Any) -> bool:
+    return isinstance(op, Conv) and op.groups == 1
+
+
+def _pointwise(op: Any) -> bool:
+    return _dense(op) and op.kernel == 1
+
+
+def _depthwise(op: Any) -> bool:
+    return isinstance(op, Conv) and op.groups == op.in_channels == op.out_channels and op.groups > 1
+
+
+def recognise(units: list[Unit], input_value: str, source: str) -> Found:
+    """Read `units` (in order) as rows from the network's input `input_value`."""
+    n = len(units)
+    i, x = 0, input_value
+    rows: list[Row] = []
+
+    def reads(j: int, value: str) -> bool:
+        return j < n and units[j].inputs == (value,)
+
+    while i < n and not isinstance(units[i].op, (GlobalPool, Linear)):
+        u = units[i]
+        if u.inputs != (x,):
+            raise Unsupported(source, u.name, f"a {u.op.kind} reading a tensor other than the previous layer's output "
+                              "(a branch no block of the vocabulary has)")
+        row, i = _match(units, i, x, reads, source)
+        rows.append(row)
+        x = units[i - 1].output
+    found = Found(rows, False, units=units)
+    if i < n and isinstance(units[i].op, GlobalPool):
+        if units[i].inputs != (x,):
+            raise Unsupported(source, units[i].name, "a global pool of a tensor other than the last layer's output")
+        found.pool = True
+        x = units[i].output
+        i += 1
+    while i < n:
+        u = units[i]
+        if not isinstance(u.op, Linear) or u.inputs != (x,):
+            raise Unsupported(source, u.name, f"a {u.op.kind} after the classifier began (mbcost's classifier is a "
+                              "pool, then at most two linear layers)")
+        found.linears.append(u.op)
+        x = u.output
+        i += 1
+    if found.linears and not found.pool:
+        raise Unsupported(source, units[n - len(found.linears)].name, "a linear layer on a feature map that was not pooled")
+    if len(found.linears) > 2:
+        raise Unsupported(source, units[n - 3].name, "more than two linear layers in the classifier")
+    return found
+
+
+def _match(units: list[Unit], i: int, x: str, reads, source: str) -> tuple[Row, int]:
+    """The row that starts at unit i (reading x) and the index after it."""
+    u = units[i]
+    op = u.op
+    if isinstance(op, MaxPool):
+        return Row("maxpool", 0, {"kernel": op.kernel, "stride": op.stride}, (u,), activation=None), i + 1
+    if not isinstance(op, Conv):
+        raise Unsupported(source, u.name, f"a {op.kind} with no block before it")
+    m = op.in_channels
+    j = i + 1
+    # bottleneck: 1x1 expand -> depthwise -> [se] -> 1x1 linear projection -> [add]
+    if _pointwise(op) and reads(j, u.output) and _depthwise(units[j].op) and units[j].op.in_channels == op.out_channels:
+        chain, j = _tail(units, [u, units[j]], j + 1, reads)
+        if chain is not None:
+            return _bottleneck(chain, units, i, j, x, reads, source)
+    # bottleneck without expand conv, or separable: depthwise -> [se] -> 1x1 -> [add]
+    if _depthwise(op):
+        chain, k = _tail(units, [u], j, reads, linear=False)
+        if chain is not None:
+            if chain[-1].op.activation == "none":
+                return _bottleneck(chain, units, i, k, x, reads, source)
+            return _separable(chain, units, i, k, x, reads, source)
+        return _single(u, "depthwise", x, units, j, source), j
+    # fused bottleneck: dense KxK to the expanded width -> [se] -> 1x1 linear projection -> [add]
+    if _dense(op) and op.activation != "none":
+        chain, k = _tail(units, [u], j, reads)
+        if chain is not None and not _depthwise(units[j].op if j < len(units) else None):
+            return _fused(chain, units, i, k, x, reads, source)
+        if _adds(units, j, x, u.output):  # the fused bottleneck whose expanded width is its input: one conv + add
+            return _fused([u], units, i, j, x, reads, source)
+    return _single(u, "conv", x, units, j, source), j
+
+
+def _tail(units: list[Unit], chain: list[Unit], j: int, reads, linear: bool = True) -> tuple[list[Unit] | None, int]:
+    """chain + [squeeze-and-excitation] + a 1x1 conv (linear: without activation), or None."""
+    last = chain[-1]
+    if reads(j, last.output) and isinstance(units[j].op, SqueezeExcite):
+        chain = chain + [units[j]]
+        j += 1
+    if reads(j, chain[-1].output) and _pointwise(units[j].op) and (not linear or units[j].op.activation == "none"):
+        return chain + [units[j]], j + 1
+    return None, j
+
+
+def _adds(units: list[Unit], j: int, x: str, y: str) -> bool:
+    return j < len(units) and isinstance(units[j].op, AddOp) and set(units[j].inputs) == {x, y} and x != y
+
+
+def _residual(chain: list[Unit], units: list[Unit], j: int, x: str, stride: int, m: int, out: int) -> tuple[bool | None, int, tuple[Unit, ...]]:
+    """(the residual field: None when as shapes allow, False when forbidden; index after; the units taken)."""
+    if _adds(units, j, x, chain[-1].output):
+        return None, j + 1, (*chain, units[j])
+    fits = stride == 1 and m == out
+    return (False if fits else None), j, tuple(chain)
+
+
+def _same_norm_act(convs: list[Conv], where: str, source: str, acts: list[Conv]) -> tuple[str, str]:
+    norms = {c.norm for c in convs}
+    if len(norms) != 1:
+        raise Unsupported(source, where, "a block whose convs differ in batch norm")
+    (norm,) = norms
+    for c in convs:
+        if c.bias != (norm == "none"):
+            raise Unsupported(source, where, f"a block conv {'with' if c.bias else 'without'} a bias {'before' if norm == 'batch' else 'and no'} "
+                              "batch norm (a block's convs have a bias only without a norm)")
+    names = {c.activation for c in acts}
+    if len(names) != 1 or "none" in names:
+        raise Unsupported(source, where, f"a block whose inner convs use activations {sorted(names)}: one, not none, is expected")
+    return norm, names.pop()
+
+
+def _block_common(chain: list[Unit]) -> tuple[list[Conv], SqueezeExcite | None]:
+    convs = [u.op for u in chain if isinstance(u.op, Conv)]
+    se = next((u.op for u in chain if isinstance(u.op, SqueezeExcite)), None)
+    return convs, se
+
+
+def _bottleneck(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
+    convs, se = _block_common(chain)
+    where = chain[0].name
+    expand = convs[0] if len(convs) == 3 else None
+    dw, project = convs[-2], convs[-1]
+    if project.activation != "none":
+        raise Unsupported(source, chain[-1].name, "a bottleneck projection with an activation")
+    norm, act = _same_norm_act(convs, where, source, convs[:-1])
+    m = chain[0].op.in_channels
+    out = project.out_channels
+    residual, j, taken = _residual(chain, units, j, x, dw.stride, m, out)
+    fields: dict[str, Any] = {"kernel": dw.kernel, "channels": out, "stride": dw.stride}
+    if dw.dilation != 1:
+        fields["dilation"] = dw.dilation
+    if residual is not None:
+        fields["residual"] = residual
+    hidden = dw.out_channels
+    if expand is not None and hidden == m:
+        fields["expand_conv"] = "always"
+    return Row("bottleneck", m, fields, taken, se, hidden, act, norm, dw.padding), j
+
+
+def _separable(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
+    convs, se = _block_common(chain)
+    dw, pw = convs
+    norm, act = _same_norm_act(convs, chain[0].name, source, [dw])
+    m = dw.in_channels
+    fields: dict[str, Any] = {"kernel": dw.kernel, "channels": pw.out_channels, "stride": dw.stride}
+    if dw.dilation != 1:
+        fields["dilation"] = dw.dilation
+    if pw.activation != act:
+        fields["pointwise_activation"] = pw.activation
+    if _adds(units, j, x, chain[-1].output):
+        fields["residual"] = True
+        return Row("separable", m, fields, (*chain, units[j]), se, None, act, norm, dw.padding), j + 1
+    return Row("separable", m, fields, tuple(chain), se, None, act, norm, dw.padding), j
+
+
+def _fused(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
+    convs, se = _block_common(chain)
+    first = convs[0]
+    if len(convs) == 2 and convs[1].activation != "none":
+        raise Unsupported(source, chain[-1].name, "a fused bottleneck projection with an activation")
+    norm, act = _same_norm_act(convs, chain[0].name, source, convs[:1])
+    m = first.in_channels
+    out = convs[-1].out_channels
+    if len(convs) == 2 and first.out_channels == m:
+        raise Unsupported(source, chain[0].name, f"a fused bottleneck whose expanded width equals its input ({m}) but keeps "
+                          "both convs (mbcost's, as torchvision's, is then one conv)")
+    residual, j, taken = _residual(chain, units, j, x, first.stride, m, out)
+    fields: dict[str, Any] = {"kernel": first.kernel, "channels": out, "stride": first.stride}
+    if residual is not None:
+        fields["residual"] = residual
+    return Row("fused_bottleneck", m, fields, taken, se, first.out_channels, act, norm, first.padding), j
+
+
+def _single(u: Unit, kind: str, x: str, units: list[Unit], j: int, source: str) -> Row:
+    op: Conv = u.op
+    if _adds(units, j, x, u.output):
+        raise Unsupported(source, units[j].name, f"a residual add around a single {op.kind} conv")
+    if kind == "depthwise":
+        fields = {"kernel": op.kernel, "stride": op.stride}
+        if op.dilation != 1:
+            fields["dilation"] = op.dilation
+        if op.bias != (op.norm == "none"):
+            raise Unsupported(source, u.name, "a depthwise conv with a bias before batch norm")
+    else:
+        if op.dilation != 1:
+            raise Unsupported(source, u.name, "a dilated conv outside a depthwise layer")
+        fields = {"kernel": op.kernel, "channels": op.out_channels, "stride": op.stride}
+        if op.groups != 1:
+            fields["groups"] = op.groups
+        if op.bias != (op.norm == "none"):
+            fields["bias"] = op.bias
+    return Row(kind, op.in_channels, fields, (u,), None, None, op.activation, op.norm, op.padding)
+
+
+def most_common(values: list[Any], fallback: Any) -> Any:
+    """The most frequent value, the first seen among equals; `fallback` when there are none."""
+    return Counter(values).most_common(1)[0][0] if values else fallback
