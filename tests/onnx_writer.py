@@ -106,7 +106,8 @@ class Writer:
         dims = ["batch", c, "height", "width"] if dynamic else [1, c, h, w]
         x = helper.make_tensor_value_info("input", TensorProto.FLOAT, dims)
         per_sample = list(graph.output.op.torch_shape(graph.output.output_shape))
-        y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [dims[0], *per_sample] if not dynamic else None)
+        out_dims = [dims[0], *(per_sample if not dynamic or len(per_sample) == 1 else [per_sample[0], "out_height", "out_width"])]
+        y = helper.make_tensor_value_info("output", TensorProto.FLOAT, out_dims)
         model = helper.make_model(helper.make_graph(self.nodes, "mbcost", [x], [y], self.initializers),
                                   opset_imports=[helper.make_opsetid("", 17)])
         model.ir_version = 8

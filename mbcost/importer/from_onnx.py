@@ -276,16 +276,18 @@ class _Lowering:
         size = self.shapes[x][2:]
         auto = a.get("auto_pad", b"NOTSET")
         auto = auto.decode() if isinstance(auto, bytes) else auto
-        if auto in ("SAME_UPPER", "SAME_LOWER"):
-            padding = "same" if auto == "SAME_UPPER" or k == 1 else None
-        elif pads == [d * (k // 2)] * 4 and k % 2:
-            padding = "symmetric"
-        else:
-            from ..arch.ops import tf_same_padding
+        from ..arch.ops import tf_same_padding
 
-            top, bottom = tf_same_padding(size[0], k, s, d)
-            left, right = tf_same_padding(size[1], k, s, d)
-            padding = "same" if pads == [top, left, bottom, right] else None
+        top, bottom = tf_same_padding(size[0], k, s, d)
+        left, right = tf_same_padding(size[1], k, s, d)
+        if auto in ("SAME_UPPER", "SAME_LOWER"):
+            pads = [top, left, bottom, right] if auto == "SAME_UPPER" else [bottom, right, top, left]
+        elif auto == "VALID":
+            pads = [0, 0, 0, 0]
+        symmetric = pads == [d * (k // 2)] * 4
+        same = pads == [top, left, bottom, right]
+        # Where both rules give the same pads (stride 1, or an odd size), the model's other convs decide.
+        padding = "either" if symmetric and same else "symmetric" if symmetric else "same" if same else None
         if padding is None or k % 2 == 0:
             self.refuse(node, f"a {k}x{k} Conv at stride {s} padded by {pads}: mbcost's convs have an odd K, padded to "
                         "give ceil(input / stride)")

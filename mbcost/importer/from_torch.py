@@ -49,7 +49,7 @@ ACTIVATION_FUNCTIONS = {
     F.silu: "silu", F.sigmoid: "sigmoid", torch.sigmoid: "sigmoid", F.gelu: "gelu",
 }
 ACTIVATION_METHODS = {"relu": "relu", "sigmoid": "sigmoid"}
-ADDS = {operator.add, torch.add, "add"}
+ADDS = {operator.add, operator.iadd, torch.add, "add", "add_"}
 MULS = {operator.mul, torch.mul, "mul"}
 FLATTENS = {torch.flatten, "flatten", "view", "reshape", "squeeze"}
 
@@ -91,7 +91,8 @@ def _said(error: BaseException) -> str:
     """An exception in one line, with the innermost place in the user's code when there is one."""
     frames = [f for f in traceback.extract_tb(error.__traceback__) if "/torch/" not in f.filename and "/mbcost/" not in f.filename]
     where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}: {error}{where}".replace("\n", " ")
+    said = str(error).split(". ")[0].split("\n")[0]  # the first sentence: torch.fx adds paragraphs of advice
+    return f"{type(error).__name__}: {said}{where}"
 
 
 class _Tracer(fx.Tracer):
@@ -176,7 +177,7 @@ def _lower(gm: fx.GraphModule, source: str) -> list[Prim]:
             continue
         where = _where(node)
         shape = _shape(node)
-        tensors = tuple(a.name for a in node.args if isinstance(a, fx.Node))
+        tensors = tuple(a.name for a in _nodes(node.args))
         if node.op == "call_module":
             prims.append(_module_prim(modules[node.target], node, where, shape, tensors, source))
             continue
@@ -203,8 +204,15 @@ def _lower(gm: fx.GraphModule, source: str) -> list[Prim]:
             p = node.args[1] if len(node.args) > 1 else node.kwargs.get("p", 0.5)
             prims.append(Prim(where, "identity", tensors[:1], node.name, shape, {"dropout": float(p)}))
         else:
-            raise Unsupported(source, where, f"{name}() on {len(tensors)} tensor(s)")
+            raise Unsupported(source, where, f"{name}() of {len(tensors)} tensor(s)")
     return prims
+
+
+def _nodes(args: Any) -> list[fx.Node]:
+    """The traced tensors among an op's arguments, inside lists too (torch.cat's)."""
+    found: list[fx.Node] = []
+    fx.node.map_arg(args, found.append)
+    return found
 
 
 def _dims(node: fx.Node) -> set[int]:

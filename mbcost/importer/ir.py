@@ -54,7 +54,7 @@ class Unsupported(SpecError):
     """A part of the source with no op or block in mbcost's vocabulary: named, with why."""
 
     def __init__(self, source: str, where: str, why: str):
-        super().__init__(f"{why}; mbcost has no block for it, so nothing was written", file=source, field=where)
+        super().__init__(f"{why}: no block of mbcost's vocabulary makes it, so nothing was written", file=source, field=where)
 
 
 def units(prims: list[Prim], source: str) -> list[Unit]:

@@ -26,7 +26,6 @@ class Row:
     hidden: int | None = None
     activation: str | None = None
     norm: str = "batch"
-    padding: str = "symmetric"
 
 
 @dataclass
@@ -188,7 +187,7 @@ def _bottleneck(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
     hidden = dw.out_channels
     if expand is not None and hidden == m:
         fields["expand_conv"] = "always"
-    return Row("bottleneck", m, fields, taken, se, hidden, act, norm, dw.padding), j
+    return Row("bottleneck", m, fields, taken, se, hidden, act, norm), j
 
 
 def _separable(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
@@ -203,8 +202,8 @@ def _separable(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
         fields["pointwise_activation"] = pw.activation
     if _adds(units, j, x, chain[-1].output):
         fields["residual"] = True
-        return Row("separable", m, fields, (*chain, units[j]), se, None, act, norm, dw.padding), j + 1
-    return Row("separable", m, fields, tuple(chain), se, None, act, norm, dw.padding), j
+        return Row("separable", m, fields, (*chain, units[j]), se, None, act, norm), j + 1
+    return Row("separable", m, fields, tuple(chain), se, None, act, norm), j
 
 
 def _fused(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
@@ -222,7 +221,7 @@ def _fused(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
     fields: dict[str, Any] = {"kernel": first.kernel, "channels": out, "stride": first.stride}
     if residual is not None:
         fields["residual"] = residual
-    return Row("fused_bottleneck", m, fields, taken, se, first.out_channels, act, norm, first.padding), j
+    return Row("fused_bottleneck", m, fields, taken, se, first.out_channels, act, norm), j
 
 
 def _single(u: Unit, kind: str, x: str, units: list[Unit], j: int, source: str) -> Row:
@@ -243,7 +242,7 @@ def _single(u: Unit, kind: str, x: str, units: list[Unit], j: int, source: str) 
             fields["groups"] = op.groups
         if op.bias != (op.norm == "none"):
             fields["bias"] = op.bias
-    return Row(kind, op.in_channels, fields, (u,), None, None, op.activation, op.norm, op.padding)
+    return Row(kind, op.in_channels, fields, (u,), None, None, op.activation, op.norm)
 
 
 def most_common(values: list[Any], fallback: Any) -> Any:

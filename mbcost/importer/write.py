@@ -9,6 +9,7 @@ from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from ..arch.blocks import SqueezeExcitation
+from ..arch.ops import Conv
 from ..arch.scaling import SQUEEZE_ROUNDING
 from .ir import Unsupported
 from .recognise import Found, Row, most_common
@@ -30,7 +31,7 @@ def spec_text(found: Found, input_shape: tuple[int, int, int], classes: int, sou
     acts = [r.activation for r in rows if r.activation is not None]
     activation = most_common(acts, "relu")
     norm = most_common([r.norm for r in rows if r.kind != "maxpool"], "batch")
-    paddings = {r.padding for r in rows if r.kind != "maxpool"}
+    paddings = {u.op.padding for r in rows for u in r.units if isinstance(u.op, Conv)} - {"either"}
     if len(paddings) > 1:
         raise Unsupported(source, rows[0].units[0].name, "convs padded both symmetrically and as TensorFlow's 'SAME'")
     padding = paddings.pop() if paddings else "symmetric"
