@@ -91,9 +91,10 @@ class Writer:
             elif isinstance(op, Linear):
                 flat = self.node("Flatten", [x], name + "/flatten", axis=1)
                 w = self.constant(name + "/weight", (op.out_features, op.in_features))
-                inputs = [flat, w] + ([self.constant(name + "/bias", (op.out_features,))] if op.bias else [])
+                folded = self.fold_norm and op.norm == "batch"
+                inputs = [flat, w] + ([self.constant(name + "/bias", (op.out_features,))] if op.bias or folded else [])
                 y = self.node("Gemm", inputs, name + "/gemm" if op.norm != "none" or op.activation != "none" else name, transB=1)
-                if op.norm == "batch":
+                if op.norm == "batch" and not folded:
                     y = self.norm(y, op.out_features, name, last=op.activation == "none")
                 y = self.act(y, op.activation, name)
             else:

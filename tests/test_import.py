@@ -33,7 +33,8 @@ from .reference import measure  # noqa: E402
 # The shipped configs whose every block the importer recognises; the others are refused (see below).
 IN_VOCABULARY = (
     "mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "efficientnet_b0",
-    "efficientnet_v2_s", "mnasnet_1_0", "mnasnet_a1", "fbnet_c", "lcnet_100",
+    "efficientnet_v2_s", "mnasnet_1_0", "mnasnet_a1", "fbnet_c", "lcnet_100", "mobilenetv4_conv_small",
+    "mobilenetv4_conv_medium", "mobilenetv4_conv_large",
 )
 PRESETS = tuple(f"efficientnet_b{i}" for i in range(1, 8))
 WIDTHS = (0.5, 0.75, 1.0, 1.3)
@@ -160,7 +161,7 @@ def test_reference_modules_import_to_their_measured_and_published_counts(tmp_pat
         "tvm.mobilenet_v3('mobilenet_v3_large', 0.75, reduced_tail=True, dilated=True)",  # DeepLab: dilated depthwise convs
         "tvm.mobilenet_v3('mobilenet_v3_small', 1.25)",
         "te.semnasnet(0.75)", "te.fbnetc()", "te.lcnet(0.5)", "te.efficientnetv2_s()", "tv.efficientnet_v2_s()",
-        "tv.efficientnet_b('b3')", "tv.mnasnet(0.5)",
+        "tv.efficientnet_b('b3')", "tv.mnasnet(0.5)", "te.mobilenetv4_conv('small')", "te.mobilenetv4_conv('medium', 0.75)",
     ),
 )
 def test_more_reference_modules_import_exactly(tmp_path, body):
@@ -353,7 +354,6 @@ def test_an_onnx_node_outside_the_vocabulary_is_named_and_nothing_written(tmp_pa
         ("ghostnet_1_0", "blocks.0.conv.primary"),  # concat of a ghost module
         ("shufflenet_v2_1_0", "blocks.0"),
         ("mixnet_s", "blocks"),
-        ("mobilenetv4_conv_small", "blocks"),
     ),
 )
 def test_configs_with_blocks_not_yet_recognised_are_refused(tmp_path, spec, where):

@@ -158,7 +158,7 @@ class _Lowering:
         return math.isclose(a.get("alpha", 0.2), 1 / 6, rel_tol=1e-6) and math.isclose(a.get("beta", 0.5), 0.5, rel_tol=1e-6)
 
     def lower(self, node: Any, skip: set[str]) -> Prim | None:
-        op, name, source = node.op_type, self.name(node), self.source
+        op, name = node.op_type, self.name(node)
         out = node.output[0]
         if op in ("Sigmoid", "HardSigmoid"):
             reader = self.readers.get(out, [])

@@ -8,13 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, Op, SqueezeExcite
 from ..arch.ops import Add as AddOp
+from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, Op, SqueezeExcite
 from ..errors import SpecError
-
-# The kinds of primitive op a front end may emit. `identity` is anything that moves no data a count sees
-# (flatten, reshape to [N, C], dropout: `p` kept for the spec's classifier dropout).
-PRIM_KINDS = ("conv", "norm", "act", "add", "mul", "global_pool", "linear", "identity", "maxpool")
 
 
 @dataclass(frozen=True)
@@ -24,6 +20,8 @@ class Prim:
     holds (`params`, the source's own count)."""
 
     name: str
+    # conv, norm, act, add, mul, global_pool, linear, maxpool, or identity: anything that moves no data a
+    # count sees (flatten, a reshape of a pooled vector, dropout with its rate in `attrs`, a conv's Pad)
     kind: str
     inputs: tuple[str, ...]
     output: str

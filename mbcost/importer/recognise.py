@@ -8,8 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, SqueezeExcite
 from ..arch.ops import Add as AddOp
+from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, SqueezeExcite
 from .ir import Unit, Unsupported
 
 
@@ -99,28 +99,40 @@ def _match(units: list[Unit], i: int, x: str, reads, source: str) -> tuple[Row, 
         return Row("maxpool", 0, {"kernel": op.kernel, "stride": op.stride}, (u,), activation=None), i + 1
     if not isinstance(op, Conv):
         raise Unsupported(source, u.name, f"a {op.kind} with no block before it")
-    m = op.in_channels
     j = i + 1
     # bottleneck: 1x1 expand -> depthwise -> [se] -> 1x1 linear projection -> [add]
-    if _pointwise(op) and reads(j, u.output) and _depthwise(units[j].op) and units[j].op.in_channels == op.out_channels:
-        chain, j = _tail(units, [u, units[j]], j + 1, reads)
+    if (
+        _pointwise(op) and op.activation != "none" and reads(j, u.output) and _depthwise(units[j].op)
+        and units[j].op.activation != "none" and units[j].op.in_channels == op.out_channels
+    ):
+        chain, k = _tail(units, [u, units[j]], j + 1, reads)
         if chain is not None:
-            return _bottleneck(chain, units, i, j, x, reads, source)
+            return _bottleneck(chain, units, k, x, source)
+    # universal bottleneck with a start depthwise (no activation): -> 1x1 expand -> [depthwise] -> [se] -> 1x1 linear
+    if _depthwise(op) and op.activation == "none" and reads(j, u.output) and _pointwise(units[j].op) and units[j].op.activation != "none":
+        chain, k = [u, units[j]], j + 1
+        if reads(k, units[j].output) and _depthwise(units[k].op) and units[k].op.in_channels == units[j].op.out_channels:
+            chain, k = chain + [units[k]], k + 1
+        chain, k = _tail(units, chain, k, reads)
+        if chain is not None:
+            return _universal(chain, units, k, x, source)
     # bottleneck without expand conv, or separable: depthwise -> [se] -> 1x1 -> [add]
     if _depthwise(op):
         chain, k = _tail(units, [u], j, reads, linear=False)
         if chain is not None:
             if chain[-1].op.activation == "none":
-                return _bottleneck(chain, units, i, k, x, reads, source)
-            return _separable(chain, units, i, k, x, reads, source)
+                return _bottleneck(chain, units, k, x, source)
+            return _separable(chain, units, k, x, source)
         return _single(u, "depthwise", x, units, j, source), j
     # fused bottleneck: dense KxK to the expanded width -> [se] -> 1x1 linear projection -> [add]
     if _dense(op) and op.activation != "none":
         chain, k = _tail(units, [u], j, reads)
-        if chain is not None and not _depthwise(units[j].op if j < len(units) else None):
-            return _fused(chain, units, i, k, x, reads, source)
+        if chain is not None and op.kernel == 1:  # 1x1 expand -> [se] -> 1x1 linear: MobileNetV4's FFN
+            return _universal(chain, units, k, x, source)
+        if chain is not None:
+            return _fused(chain, units, k, x, source)
         if _adds(units, j, x, u.output):  # the fused bottleneck whose expanded width is its input: one conv + add
-            return _fused([u], units, i, j, x, reads, source)
+            return _fused([u], units, j, x, source)
     return _single(u, "conv", x, units, j, source), j
 
 
@@ -168,7 +180,7 @@ def _block_common(chain: list[Unit]) -> tuple[list[Conv], SqueezeExcite | None]:
     return convs, se
 
 
-def _bottleneck(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
+def _bottleneck(chain: list[Unit], units: list[Unit], j: int, x: str, source: str) -> tuple[Row, int]:
     convs, se = _block_common(chain)
     where = chain[0].name
     expand = convs[0] if len(convs) == 3 else None
@@ -190,7 +202,7 @@ def _bottleneck(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
     return Row("bottleneck", m, fields, taken, se, hidden, act, norm), j
 
 
-def _separable(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
+def _separable(chain: list[Unit], units: list[Unit], j: int, x: str, source: str) -> tuple[Row, int]:
     convs, se = _block_common(chain)
     dw, pw = convs
     norm, act = _same_norm_act(convs, chain[0].name, source, [dw])
@@ -206,7 +218,7 @@ def _separable(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
     return Row("separable", m, fields, tuple(chain), se, None, act, norm), j
 
 
-def _fused(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
+def _fused(chain: list[Unit], units: list[Unit], j: int, x: str, source: str) -> tuple[Row, int]:
     convs, se = _block_common(chain)
     first = convs[0]
     if len(convs) == 2 and convs[1].activation != "none":
@@ -222,6 +234,29 @@ def _fused(chain, units, i, j, x, reads, source) -> tuple[Row, int]:
     if residual is not None:
         fields["residual"] = residual
     return Row("fused_bottleneck", m, fields, taken, se, first.out_channels, act, norm), j
+
+
+def _universal(chain: list[Unit], units: list[Unit], j: int, x: str, source: str) -> tuple[Row, int]:
+    """MobileNetV4's universal inverted bottleneck: [start depthwise, no activation] -> 1x1 expand -> [middle
+    depthwise] -> [se] -> 1x1 linear projection -> [add]."""
+    convs, se = _block_common(chain)
+    start = convs[0] if _depthwise(convs[0]) and convs[0].activation == "none" else None
+    rest = convs[1:] if start is not None else convs
+    expand, *middle, project = rest
+    norm, act = _same_norm_act(convs, chain[0].name, source, [expand, *middle])
+    m = convs[0].in_channels
+    if start is not None and middle and start.stride != 1:
+        raise Unsupported(source, chain[0].name, "a universal bottleneck whose start depthwise is strided beside a middle one")
+    stride = middle[0].stride if middle else start.stride if start is not None else 1
+    fields: dict[str, Any] = {"channels": project.out_channels, "stride": stride}
+    if start is not None:
+        fields["start_kernel"] = start.kernel
+    if middle:
+        fields["middle_kernel"] = middle[0].kernel
+    residual, j, taken = _residual(chain, units, j, x, stride, m, project.out_channels)
+    if residual is not None:
+        fields["residual"] = residual
+    return Row("universal_bottleneck", m, fields, taken, se, expand.out_channels, act, norm), j
 
 
 def _single(u: Unit, kind: str, x: str, units: list[Unit], j: int, source: str) -> Row:

@@ -20,7 +20,7 @@ SE_RULES = (
     ("expanded", "floor_make_divisible"), ("input", "round"), ("expanded", "make_divisible"), ("input", "floor"),
     *((of, rounding) for of in ("input", "expanded") for rounding in SQUEEZE_ROUNDING),
 )
-FIELD_ORDER = ("expansion", "expanded_channels", "kernel", "channels", "repeat", "stride")
+FIELD_ORDER = ("start_kernel", "middle_kernel", "expansion", "expanded_channels", "kernel", "channels", "repeat", "stride")
 
 
 def spec_text(found: Found, input_shape: tuple[int, int, int], classes: int, source: str, kind: str) -> str:
@@ -96,7 +96,7 @@ def _fields(r: Row, by_factor: bool) -> dict[str, Any]:
             f = {"expansion": _number(h / m), **f}
         else:
             f = {"expanded_channels": h, **f}
-    elif r.kind == "fused_bottleneck":
+    elif r.kind in ("fused_bottleneck", "universal_bottleneck"):
         f = {"expansion": _number(r.hidden / r.in_channels), **f}
     return f
 
@@ -105,7 +105,7 @@ def _declared(r: Row, f: dict[str, Any]) -> list[int]:
     """The widths the spec declares (scaled by make_divisible at width 1, so kept whole only by a divisor
     that divides them)."""
     out = [f[k] for k in ("channels", "expanded_channels") if k in f]
-    if r.kind == "fused_bottleneck":
+    if r.kind in ("fused_bottleneck", "universal_bottleneck"):
         out.append(r.hidden)  # make_divisible(in * t)
     return out
 
