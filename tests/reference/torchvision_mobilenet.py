@@ -5,7 +5,7 @@ pytorch/vision:
   torchvision/models/mobilenetv2.py   InvertedResidual, MobileNetV2
   torchvision/models/mobilenetv3.py   InvertedResidualConfig, InvertedResidual, MobileNetV3, _mobilenet_v3_conf
 Module structure and forward code as there (Sequential `features`, in-place `result += input`, functional
-pooling in V2), so an import reads what torchvision's own modules would give it. Published figures:
+pooling in V2; ops.misc.SqueezeExcitation from torchvision_nets), so an import reads what torchvision's own modules would give it. Published figures:
 MobileNet_V2_Weights.IMAGENET1K_V1 num_params 3,504,872; MobileNet_V3_Large_Weights.IMAGENET1K_V1
 5,483,032; MobileNet_V3_Small_Weights.IMAGENET1K_V1 2,542,856."""
 
@@ -16,7 +16,7 @@ from functools import partial
 import torch
 from torch import nn
 
-from .torchvision_nets import make_divisible
+from .torchvision_nets import SqueezeExcitation, make_divisible
 
 
 class Conv2dNormActivation(nn.Sequential):
@@ -30,22 +30,6 @@ class Conv2dNormActivation(nn.Sequential):
         if activation_layer is not None:
             layers.append(activation_layer(inplace=True))
         super().__init__(*layers)
-
-
-class SqueezeExcitation(nn.Module):
-    """ops.misc.SqueezeExcitation: `scale * input`."""
-
-    def __init__(self, input_channels, squeeze_channels, activation=nn.ReLU, scale_activation=nn.Sigmoid):
-        super().__init__()
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
-        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
-        self.activation = activation()
-        self.scale_activation = scale_activation()
-
-    def forward(self, input):
-        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(input)))))
-        return scale * input
 
 
 class InvertedResidualV2(nn.Module):
