@@ -9,7 +9,18 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from mbcost.arch.ops import Add, Conv, GlobalPool, Linear, MaxPool, SqueezeExcite, tf_same_padding
+from mbcost.arch.ops import (
+    Add,
+    ChannelShuffle,
+    Concat,
+    Conv,
+    GlobalPool,
+    Linear,
+    MaxPool,
+    Split,
+    SqueezeExcite,
+    tf_same_padding,
+)
 from mbcost.graph import INPUT, Graph
 
 
@@ -21,6 +32,10 @@ class Writer:
 
     def constant(self, name: str, shape: tuple[int, ...], value: float = 0.0, dtype=np.float32) -> str:
         self.initializers.append(numpy_helper.from_array(np.full(shape, value, dtype=dtype), name))
+        return name
+
+    def ints(self, name: str, values: list[int]) -> str:
+        self.initializers.append(numpy_helper.from_array(np.array(values, np.int64), name))
         return name
 
     def node(self, op: str, inputs: list[str], name: str, **attrs) -> str:
@@ -83,6 +98,16 @@ class Writer:
                 y = self.node("Mul", [x, gate], name)
             elif isinstance(op, Add):
                 y = self.node("Add", [x, values[node.inputs[1]]], name)
+            elif isinstance(op, Concat):
+                y = self.node("Concat", [values[n] for n in node.inputs], name, axis=1)
+            elif isinstance(op, Split):
+                bounds = [self.ints(f"{name}/{part}", [v]) for part, v in (("starts", op.start), ("ends", op.start + op.channels), ("axes", 1))]
+                y = self.node("Slice", [x, *bounds], name)
+            elif isinstance(op, ChannelShuffle):
+                c, h, w = node.output_shape
+                grouped = self.node("Reshape", [x, self.ints(name + "/groups", [1, op.groups, c // op.groups, h, w])], name + "/grouped")
+                swapped = self.node("Transpose", [grouped], name + "/transpose", perm=[0, 2, 1, 3, 4])
+                y = self.node("Reshape", [swapped, self.ints(name + "/shape", [1, c, h, w])], name)
             elif isinstance(op, GlobalPool):
                 y = self.node("GlobalAveragePool", [x], name)
             elif isinstance(op, MaxPool):

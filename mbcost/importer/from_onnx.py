@@ -112,6 +112,8 @@ class _Lowering:
                 self.readers.setdefault(value, []).append(n)
         self.params = 0
         self.macs = 0
+        self.pending: dict[str, tuple[str, int, bool]] = {}  # value -> (4-D input, groups, transposed yet)
+        self.shuffled: dict[str, Prim] = {}
 
     def name(self, node: Any) -> str:
         return node.name or f"{node.op_type}:{node.output[0]}"
@@ -212,6 +214,14 @@ class _Lowering:
             if sorted(int(a) % 4 for a in axes or ()) != [2, 3]:
                 return self.refuse(node, f"a ReduceMean over axes {axes}, not the spatial ones")
             return Prim(name, "global_pool", (data[0],), out, shape)
+        if op == "Concat":
+            if self.attrs(node).get("axis") not in (1, -3):
+                return self.refuse(node, "a Concat along another axis than the channels")
+            return Prim(name, "concat", tuple(data), out, shape)
+        if op == "Slice":
+            return self.slice(node, name, data, shape)
+        if op in ("Reshape", "Transpose") and self.shuffle(node, name, data, shape) is not False:
+            return self.shuffled.get(out)
         if op in PASS_THROUGH:
             source_shape = self.shape(data[0], node) if op != "Dropout" else shape
             if math.prod(source_shape) != math.prod(shape) or (op != "Dropout" and len([d for d in shape if d != 1]) > 1):
@@ -230,6 +240,38 @@ class _Lowering:
                 return self.refuse(node, f"a MaxPool of kernel {k}, strides {s}, pads {p}")
             return Prim(name, "maxpool", (data[0],), out, shape, {"kernel": k[0], "stride": s[0], "padding": p[0]})
         return self.refuse(node, f"a {op} node")
+
+    def slice(self, node: Any, name: str, data: list[str], shape: tuple[int, ...]) -> Prim:
+        """A Slice of the channels (a ghost module's first N, a shuffle unit's halves): a split."""
+        starts, ends, axes, steps = (
+            [int(v) for v in self.constants[node.input[i]].reshape(-1)] if len(node.input) > i and node.input[i] else None
+            for i in (1, 2, 3, 4)
+        )
+        if axes not in ([1], [-3]) or steps not in (None, [1]) or len(data) != 1:
+            return self.refuse(node, f"a Slice over axes {axes} with steps {steps}, not a range of the channels")
+        if shape == self.shape(data[0], node):
+            return Prim(name, "identity", (data[0],), node.output[0], shape)
+        return Prim(name, "split", (data[0],), node.output[0], shape, {"start": starts[0], "channels": shape[0]})
+
+    def shuffle(self, node: Any, name: str, data: list[str], shape: tuple[int, ...]) -> bool | None:
+        """Channel shuffle as Reshape to N x g x C/g x H x W -> Transpose(0, 2, 1, 3, 4) -> Reshape back: the
+        last node becomes a shuffle prim (in `self.shuffled`). False when `node` is no part of one."""
+        out = node.output[0]
+        x = data[0] if data else None
+        before = self.shapes.get(x, ())[1:]
+        if node.op_type == "Reshape" and len(shape) == 4 and len(before) == 3 and shape[0] * shape[1] == before[0] and shape[2:] == before[1:]:
+            self.pending[out] = (x, shape[0], False)
+            return None
+        if x not in self.pending:
+            return False
+        value, groups, transposed = self.pending[x]
+        if node.op_type == "Transpose" and list(self.attrs(node).get("perm", [])) == [0, 2, 1, 3, 4] and not transposed:
+            self.pending[out] = (value, groups, True)
+            return None
+        if node.op_type == "Reshape" and transposed and len(shape) == 3:
+            self.shuffled[out] = Prim(name, "shuffle", (value,), out, shape, {"groups": groups})
+            return None
+        return self.refuse(node, f"a {node.op_type} of channels viewed in groups that is not a channel shuffle")
 
     def refuse(self, node: Any, why: str) -> Prim:
         raise Unsupported(self.source, self.name(node), why)

@@ -169,15 +169,26 @@ def _where(node: fx.Node) -> str:
     return f"{owner}.{node.name}" if owner else node.name
 
 
+def _is_tensor(node: fx.Node) -> bool:
+    return hasattr(node.meta.get("tensor_meta"), "shape")
+
+
 def _lower(gm: fx.GraphModule, source: str) -> list[Prim]:
     modules = dict(gm.named_modules())
     prims: list[Prim] = []
+    shuffles: dict[str, tuple[str, int, bool]] = {}  # value -> (the 4-D input, groups, transposed yet)
+    chunks: dict[str, int] = {}  # a chunk's tuple -> channels per chunk
     for node in gm.graph.nodes:
         if node.op in ("placeholder", "output"):
             continue
         where = _where(node)
         shape = _shape(node)
-        tensors = tuple(a.name for a in _nodes(node.args))
+        tensors = tuple(a.name for a in _nodes(node.args) if _is_tensor(a) or a.name in chunks)
+        if node.op != "call_module" and _data_movement(node, shape, tensors, shuffles, chunks, prims, where, source):
+            continue
+        if not _is_tensor(node) and node.op != "call_module":
+            continue  # sizes read from a tensor (x.size(), x.shape) and arithmetic on them: no tensor, no count
+        tensors = tuple(a.name for a in _nodes(node.args) if _is_tensor(a))
         if node.op == "call_module":
             prims.append(_module_prim(modules[node.target], node, where, shape, tensors, source))
             continue
@@ -206,6 +217,67 @@ def _lower(gm: fx.GraphModule, source: str) -> list[Prim]:
         else:
             raise Unsupported(source, where, f"{name}() of {len(tensors)} tensor(s)")
     return prims
+
+
+def _data_movement(node: fx.Node, shape: tuple[int, ...], tensors: tuple[str, ...], shuffles: dict, chunks: dict,
+                   prims: list[Prim], where: str, source: str) -> bool:
+    """Concatenation, channel slices and chunks, and channel shuffle written as view -> transpose -> reshape
+    (ShuffleNet, torchvision's `channel_shuffle`): lowered to concat, split and shuffle prims. True when `node` was one."""
+    target = node.target
+    args = node.args
+    if target is torch.cat:
+        dim = args[1] if len(args) > 1 else node.kwargs.get("dim", 0)
+        if dim not in (1, -3):
+            raise Unsupported(source, where, f"a concatenation along dimension {dim}, not the channels")
+        prims.append(Prim(where, "concat", tensors, node.name, shape))
+        return True
+    if target == "chunk" and len(tensors) == 1:
+        count = args[1] if len(args) > 1 else node.kwargs.get("chunks")
+        dim = args[2] if len(args) > 2 else node.kwargs.get("dim", 0)
+        (x,) = _nodes(args[:1])
+        if dim not in (1, -3) or _shape(x)[0] % count:
+            raise Unsupported(source, where, "a chunk other than equal parts of the channels")
+        chunks[node.name] = _shape(x)[0] // count
+        return True
+    if target is operator.getitem and tensors and tensors[0] in chunks:
+        size = chunks[tensors[0]]
+        (chunked,) = _nodes(args[:1])
+        prims.append(Prim(where, "split", (chunked.args[0].name,), node.name, shape, {"start": args[1] * size, "channels": size}))
+        return True
+    if target is operator.getitem and len(tensors) == 1 and _is_tensor(node):
+        index = args[1] if isinstance(args[1], tuple) else (args[1],)
+        full = slice(None)
+        if len(index) < 2 or index[0] != full or not isinstance(index[1], slice) or any(i != full for i in index[2:]) or index[1].step not in (None, 1):
+            raise Unsupported(source, where, "an indexing other than a slice of the channels")
+        start = index[1].start or 0
+        (x,) = _nodes(args[:1])
+        if shape == _shape(x):  # timm's ghost module slices `[:, :out_chs]` even when that is every channel
+            prims.append(Prim(where, "identity", tensors, node.name, shape))
+        else:
+            prims.append(Prim(where, "split", tensors, node.name, shape, {"start": start, "channels": shape[0]}))
+        return True
+    if target in ("view", "reshape", torch.reshape) and tensors and _is_tensor(node):
+        (x,) = _nodes(args[:1])
+        if len(shape) == 4 and len(_shape(x)) == 3 and shape[0] * shape[1] == _shape(x)[0] and shape[2:] == _shape(x)[1:]:
+            shuffles[node.name] = (x.name, shape[0], False)  # C x H x W as groups x C/groups x H x W
+            return True
+        if tensors[0] in shuffles and len(shape) == 3:
+            value, groups, transposed = shuffles[tensors[0]]
+            if not transposed:
+                raise Unsupported(source, where, "a channel regrouping that is not a shuffle")
+            prims.append(Prim(where, "shuffle", (value,), node.name, shape, {"groups": groups}))
+            return True
+        return False
+    if tensors and tensors[0] in shuffles:
+        value, groups, transposed = shuffles[tensors[0]]
+        if target in ("transpose", torch.transpose) and sorted(args[1:3]) == [1, 2] and not transposed:
+            shuffles[node.name] = (value, groups, True)
+            return True
+        if target == "contiguous":
+            shuffles[node.name] = shuffles[tensors[0]]
+            return True
+        raise Unsupported(source, where, f"{getattr(target, '__name__', target)}() of channels viewed in groups")
+    return False
 
 
 def _nodes(args: Any) -> list[fx.Node]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..arch.ops import Add as AddOp
-from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, Op, SqueezeExcite
+from ..arch.ops import ChannelShuffle, Concat, Conv, GlobalPool, Linear, MaxPool, Op, Split, SqueezeExcite
 from ..errors import SpecError
 
 
@@ -20,7 +20,7 @@ class Prim:
     holds (`params`, the source's own count)."""
 
     name: str
-    # conv, norm, act, add, mul, global_pool, linear, maxpool, or identity: anything that moves no data a
+    # conv, norm, act, add, mul, global_pool, linear, maxpool, concat, split, shuffle, or identity: anything that moves no data a
     # count sees (flatten, a reshape of a pooled vector, dropout with its rate in `attrs`, a conv's Pad)
     kind: str
     inputs: tuple[str, ...]
@@ -96,6 +96,12 @@ def units(prims: list[Prim], source: str) -> list[Unit]:
             out.append(_conv_or_linear(chain, real, by_output, source))
         elif p.kind == "add":
             out.append(Unit(AddOp(), tuple(real(v) for v in p.inputs), p.output, p.shape, (p.name,), 0, 0))
+        elif p.kind == "concat":
+            out.append(Unit(Concat(), tuple(real(v) for v in p.inputs), p.output, p.shape, (p.name,), 0, 0))
+        elif p.kind == "split":
+            out.append(Unit(Split(p.attrs["start"], p.attrs["channels"]), (real(p.inputs[0]),), p.output, p.shape, (p.name,), 0, 0))
+        elif p.kind == "shuffle":
+            out.append(Unit(ChannelShuffle(p.attrs["groups"]), (real(p.inputs[0]),), p.output, p.shape, (p.name,), 0, 0))
         elif p.kind == "global_pool":
             out.append(Unit(GlobalPool(), (real(p.inputs[0]),), p.output, p.shape, (p.name,), 0, 0))
         elif p.kind == "maxpool":

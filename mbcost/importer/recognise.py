@@ -5,11 +5,13 @@ classifier. A run of units that no block makes is refused, never approximated.""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..arch.blocks import BLOCKS, IN, BlockError, Context, SqueezeExcitation
 from ..arch.ops import Add as AddOp
-from ..arch.ops import Conv, GlobalPool, Linear, MaxPool, SqueezeExcite
+from ..arch.ops import ChannelShuffle, Concat, Conv, GlobalPool, Linear, MaxPool, Split, SqueezeExcite
+from ..arch.scaling import WidthPolicy
 from .ir import Unit, Unsupported
 
 
@@ -52,23 +54,24 @@ def _depthwise(op: Any) -> bool:
     return isinstance(op, Conv) and op.groups == op.in_channels == op.out_channels and op.groups > 1
 
 
-def recognise(units: list[Unit], input_value: str, source: str) -> Found:
-    """Read `units` (in order) as rows from the network's input `input_value`."""
+def recognise(units: list[Unit], input_value: str, channels: int, source: str) -> Found:
+    """Read `units` (in order) as rows from the network's input `input_value` of `channels` channels."""
     n = len(units)
     i, x = 0, input_value
     rows: list[Row] = []
+    cuts = _cuts(units, input_value)
 
     def reads(j: int, value: str) -> bool:
         return j < n and units[j].inputs == (value,)
 
     while i < n and not isinstance(units[i].op, (GlobalPool, Linear)):
-        u = units[i]
-        if u.inputs != (x,):
-            raise Unsupported(source, u.name, f"a {u.op.kind} reading a tensor other than the previous layer's output "
-                              "(a branch no block of the vocabulary has)")
-        row, i = _match(units, i, x, reads, source)
+        ends = [c for c in cuts if c > i]
+        if _branches(units[i:ends[0]], x):
+            row, i = _synthesise(units, i, ends[:3], x, channels, source)
+        else:
+            row, i = _match(units, i, x, reads, source)
         rows.append(row)
-        x = units[i - 1].output
+        x, channels = units[i - 1].output, units[i - 1].shape[0]
     found = Found(rows, False, units=units)
     if i < n and isinstance(units[i].op, GlobalPool):
         if units[i].inputs != (x,):
@@ -283,3 +286,112 @@ def _single(u: Unit, kind: str, x: str, units: list[Unit], j: int, source: str) 
 def most_common(values: list[Any], fallback: Any) -> Any:
     """The most frequent value, the first seen among equals; `fallback` when there are none."""
     return Counter(values).most_common(1)[0][0] if values else fallback
+
+
+def _cuts(units: list[Unit], input_value: str) -> list[int]:
+    """The indices p where the network narrows to one tensor: no unit from p on reads anything written before
+    unit p - 1 (p = 0: the input). A block lies between two cuts."""
+    where = {input_value: -1} | {u.output: i for i, u in enumerate(units)}
+    crossed = [0] * (len(units) + 2)
+    for q, u in enumerate(units):
+        for value in u.inputs:
+            k = where[value]
+            if k + 2 <= q:  # the read of unit k's output from unit q spans the cuts k + 2 .. q
+                crossed[k + 2] += 1
+                crossed[q + 1] -= 1
+    cuts, running = [], 0
+    for p in range(len(units) + 1):
+        running += crossed[p]
+        if running == 0:
+            cuts.append(p)
+    return cuts
+
+
+def _branches(segment: list[Unit], x: str) -> bool:
+    """Whether a stretch between two cuts is more than a chain with a residual add around it."""
+    previous = x
+    for u in segment:
+        if isinstance(u.op, AddOp):
+            if set(u.inputs) != {x, previous}:
+                return True
+        elif u.inputs != (previous,):
+            return True
+        previous = u.output
+    return False
+
+
+def _synthesise(units: list[Unit], i: int, ends: list[int], x: str, m: int, source: str) -> tuple[Row, int]:
+    """A branching stretch from unit i read by synthesis: the fields of a ghost module, ghost bottleneck or
+    shuffle unit are read off its units, the block expanded with them, and taken only if the expansion is the
+    stretch, op for op and wire for wire. The stretch ends at one of the next cuts (a shuffle unit's shuffle
+    follows the cut after its concatenation)."""
+    for end in ends:
+        row = _synthesised(units[i:end], x, m)
+        if row is not None:
+            return row, end
+    segment = units[i:ends[0]]
+    kinds = ", ".join(sorted({u.op.name for u in segment} - {"conv"}))
+    raise Unsupported(source, segment[0].name, f"a branching part of {len(segment)} layers ({kinds} among them) that no ghost "
+                      "module, ghost bottleneck or shuffle unit builds")
+
+
+def _synthesised(segment: list[Unit], x: str, m: int) -> Row | None:
+    convs = [u.op for u in segment if isinstance(u.op, Conv)]
+    norms = {c.norm for c in convs}
+    se = next((u.op for u in segment if isinstance(u.op, SqueezeExcite)), None)
+    if len(norms) == 1:
+        (norm,) = norms
+        act = next((c.activation for c in convs if c.activation != "none"), "none")
+        padding = next((c.padding for c in convs if c.padding != "either"), "symmetric")
+        ctx = Context(WidthPolicy(1.0, "make_divisible", 1), norm, act, SqueezeExcitation(), padding)
+        for kind, fields, hidden in _candidates(segment, convs, x):
+            record = {}
+            if se is not None:
+                record["se"] = SqueezeExcitation(ratio=se.squeeze / se.channels, of="expanded", rounding="round",
+                                                 activation=se.activation, gate=se.gate)
+            try:
+                expansion = BLOCKS[kind](**fields, **record).expand(m, fields.get("stride", 1), ctx)
+            except (BlockError, TypeError):
+                continue
+            if _built_as(expansion, segment, x):
+                return Row(kind, m, fields, tuple(segment), se, hidden, act, norm)
+    return None
+
+
+def _candidates(segment: list[Unit], convs: list[Conv], x: str):
+    """(kind, fields, expanded width) to try for a branching stretch."""
+    last = segment[-1]
+    out = last.shape[0]
+    depthwise = [c for c in convs if c.groups == c.in_channels == c.out_channels and c.groups > 1 and c.activation == "none"]
+    if len(convs) == 2 and isinstance(last.op, (Concat, Split)):
+        primary, cheap = convs
+        yield "ghost", {"channels": out, "kernel": primary.kernel, "stride": primary.stride,
+                        "ratio": cheap.out_channels // primary.out_channels + 1, "cheap_kernel": cheap.kernel}, None
+    if isinstance(last.op, AddOp):
+        first = next((i for i, u in enumerate(segment) if isinstance(u.op, Concat)), None)
+        if first is not None:
+            after = segment[first + 1] if first + 1 < len(segment) else None
+            mid = after.shape[0] if after is not None and isinstance(after.op, Split) else segment[first].shape[0]
+            kernel = depthwise[0].kernel if depthwise else 3
+            stride = max((c.stride for c in depthwise), default=1)
+            fields = {"expanded_channels": mid, "channels": out, "kernel": kernel, "stride": stride}
+            yield "ghost_bottleneck", fields, mid
+    if isinstance(last.op, ChannelShuffle) and depthwise:
+        stride = max(c.stride for c in depthwise)
+        yield "shuffle_unit", {"channels": out, "stride": stride, "kernel": depthwise[-1].kernel}, None
+
+
+def _built_as(expansion: Any, segment: list[Unit], x: str) -> bool:
+    """Whether a block's expansion is `segment`: the same ops, reading the same tensors, in the same order."""
+    if len(expansion.layers) != len(segment):
+        return False
+    names = {IN: x}
+    for layer, unit in zip(expansion.layers, segment):
+        op = unit.op
+        if isinstance(op, Conv) and op.padding == "either":
+            op = replace(op, padding=layer.op.padding)
+        wired = tuple(names[r] for r in layer.inputs)
+        if layer.op != op or (wired != unit.inputs and not (isinstance(op, AddOp) and set(wired) == set(unit.inputs))):
+            return False
+        names[layer.role] = unit.output
+    return True

@@ -35,7 +35,7 @@ def import_source(source: str, input_shape: tuple[int, int, int] | None, file: s
 
         front, kind = trace(source, input_shape), "torch.fx"
     found_units = units(front.prims, source)
-    found = recognise(found_units, front.input_value, source)
+    found = recognise(found_units, front.input_value, front.input_shape[0], source)
     classes = found.linears[-1].out_features if found.linears else found_units[-1].shape[0]
     text = spec_text(found, front.input_shape, classes, source, kind)
     return Imported(text, check(text, file, found_units, front.params, front.macs), kind)

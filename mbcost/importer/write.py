@@ -125,8 +125,9 @@ def _se_default(rows: list[Row], divisor: int) -> SqueezeExcitation | None:
         return None
     acts = most_common([(r.se.activation, r.se.gate) for r in with_se], None)
     best, best_count = None, 0
-    for of, rounding in SE_RULES:
-        record = SqueezeExcitation(ratio=0.25, of=of, rounding=rounding, activation=acts[0], gate=acts[1])
+    for (of, rounding), own_divisor in ((rule, d) for d in (None, 4) for rule in SE_RULES):
+        # timm's GhostNet rounds its squeeze widths to multiples of 4 (_make_divisible(mid * 0.25, 4))
+        record = SqueezeExcitation(ratio=0.25, of=of, rounding=rounding, divisor=own_divisor, activation=acts[0], gate=acts[1])
         count = sum(1 for r in with_se if _same_acts(record, r) and _squeeze(record, r, divisor) == r.se.squeeze)
         if count > best_count:
             best, best_count = record, count
