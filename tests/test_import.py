@@ -476,3 +476,31 @@ def test_the_command_writes_and_reports(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output == f"wrote {out}: 3,504,872 params and 300,774,272 MACs, equal to the source's layer by layer\n"
     assert run("analyze", out, "--format", "json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("missing", "source", "hint"),
+    (
+        ("onnx", "model.onnx", "reading ONNX needs the onnx package, which is not installed: from the mbcost clone, pip install '.[onnx]'"),
+        ("torch", "tests.reference.torchvision_mobilenet:mobilenet_v2", "this needs PyTorch, which is not installed"),
+    ),
+)
+def test_without_the_extra_import_says_how_to_install_and_exits_2(tmp_path, missing, source, hint):
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    if source.endswith(".onnx"):
+        (tmp_path / source).write_bytes(b"")
+        source = str(tmp_path / source)
+    out = tmp_path / "out.yaml"
+    code = (
+        f"import sys; sys.modules[{missing!r}] = None\n"
+        "from mbcost.cli import main\n"
+        f"sys.argv = ['mbcost', 'import', {source!r}, '--input', '3x224x224', '-o', {str(out)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == "" and not out.exists()
+    assert proc.stderr.count("\n") == 1 and hint in proc.stderr

@@ -34,7 +34,7 @@ class InputShape(click.ParamType):
         return c, h, w
 
 
-@click.command("import", short_help="Write a spec from a PyTorch module or an ONNX file (needs torch or onnx).")
+@click.command("import", short_help="A spec from a PyTorch module or ONNX file, proved.")
 @click.argument("source")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The spec file to write (atomically).")
 @click.option("--input", "input_shape", type=InputShape(), default=None, help="The input as CxHxW, e.g. 3x224x224: needed for a PyTorch module and an ONNX file with dynamic sizes.")

@@ -38,7 +38,8 @@ class Read:
 
 def read(path: Path, input_shape: tuple[int, int, int] | None) -> Read:
     if onnx is None:
-        raise SpecError("reading ONNX needs the onnx package: pip install 'mbcost[onnx]'", file=str(path), field="SOURCE")
+        raise SpecError("reading ONNX needs the onnx package, which is not installed: from the mbcost clone, pip install '.[onnx]'",
+                        file=str(path), field="SOURCE")
     source = str(path)
     if not path.is_file():
         raise SpecError("no such file", file=source, field="SOURCE")
