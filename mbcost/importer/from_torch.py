@@ -100,7 +100,17 @@ class _Tracer(fx.Tracer):
     its input's size, which a symbolic trace cannot read)."""
 
     def is_leaf_module(self, m: nn.Module, qualified_name: str) -> bool:
-        return isinstance(m, nn.modules.conv._ConvNd) or super().is_leaf_module(m, qualified_name)
+        return isinstance(m, nn.modules.conv._ConvNd) or _mixed_convs(m) is not None or super().is_leaf_module(m, qualified_name)
+
+
+def _mixed_convs(m: nn.Module) -> list[nn.Conv2d] | None:
+    """The convs of a mixed conv (timm's MixedConv2d, MixNet; mbcost's own): a module of a ModuleList `convs` of
+    Conv2d over channel `splits`, whose forward splits its input in a loop that torch.fx cannot trace."""
+    convs = getattr(m, "convs", None)
+    if "mixed" in type(m).__name__.lower() and isinstance(convs, nn.ModuleList) and hasattr(m, "splits"):
+        if all(isinstance(c, nn.Conv2d) for c in convs):
+            return list(convs)
+    return None
 
 
 def trace(source: str, input_shape: tuple[int, int, int] | None) -> Traced:
@@ -307,6 +317,18 @@ def _module_prim(m: nn.Module, node: fx.Node, where: str, shape: tuple[int, ...]
     params = sum(p.numel() for p in m.parameters())
     if isinstance(m, nn.Conv2d):
         return Prim(where, "conv", inputs, node.name, shape, _conv_attrs(m, node, where, shape, source), params)
+    convs = _mixed_convs(m)
+    if convs is not None:
+        parts = [_conv_attrs(c, node, where, shape, source, whole=False) for c in convs]
+        depthwise = all(p["groups"] == p["in_channels"] == p["out_channels"] for p in parts)
+        if not depthwise and any(p["groups"] != 1 for p in parts) or len({(p["stride"], p["bias"], p["padding"]) for p in parts}) != 1:
+            raise Unsupported(source, where, "a mixed conv whose splits differ in stride, bias, padding or grouping")
+        attrs = {
+            **parts[0], "in_channels": sum(p["in_channels"] for p in parts), "out_channels": sum(p["out_channels"] for p in parts),
+            "kernels": tuple(p["kernel"] for p in parts), "depthwise": depthwise, "weights": sum(p["weights"] for p in parts),
+            "splits": tuple((p["in_channels"], p["out_channels"]) for p in parts),
+        }
+        return Prim(where, "conv", inputs, node.name, shape, attrs, params)
     if isinstance(m, nn.modules.conv._ConvNd):
         raise Unsupported(source, where, f"a {type(m).__name__}: mbcost's convs are 2-D")
     if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm1d)):
@@ -338,7 +360,7 @@ def _module_prim(m: nn.Module, node: fx.Node, where: str, shape: tuple[int, ...]
     raise Unsupported(source, where, f"a {type(m).__name__} module")
 
 
-def _conv_attrs(m: nn.Conv2d, node: fx.Node, where: str, shape: tuple[int, ...], source: str) -> dict[str, Any]:
+def _conv_attrs(m: nn.Conv2d, node: fx.Node, where: str, shape: tuple[int, ...], source: str, whole: bool = True) -> dict[str, Any]:
     k = _square(m.kernel_size, "conv kernel", source, where)
     s = _square(m.stride, "conv stride", source, where)
     d = _square(m.dilation, "conv dilation", source, where)
@@ -359,7 +381,7 @@ def _conv_attrs(m: nn.Conv2d, node: fx.Node, where: str, shape: tuple[int, ...],
     else:
         raise Unsupported(source, where, f"a {k}x{k} conv at stride {s} padded by {pad}: mbcost's convs have an odd K, "
                           "padded to give ceil(input / stride)")
-    if tuple(shape[1:]) != expected:
+    if tuple(shape[1:]) != expected or (whole and shape[0] != m.out_channels):
         raise Unsupported(source, where, f"a conv giving {shape[1:]} from {size_in} at stride {s}; mbcost's give {expected}")
     return {
         "in_channels": m.in_channels, "out_channels": m.out_channels, "kernel": k, "stride": s, "groups": m.groups,

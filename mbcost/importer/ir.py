@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..arch.ops import Add as AddOp
-from ..arch.ops import ChannelShuffle, Concat, Conv, GlobalPool, Linear, MaxPool, Op, Split, SqueezeExcite
+from ..arch.ops import ChannelShuffle, Concat, Conv, GlobalPool, Linear, MaxPool, MixedConv, Op, Split, SqueezeExcite
 from ..errors import SpecError
 
 
@@ -129,8 +129,13 @@ def _conv_or_linear(chain: list[Prim], real, by_output, source: str) -> Unit:
     params = sum(c.params for c in chain)
     x = p.inputs[0]
     last = chain[-1]
-    if p.kind == "conv" and a["spatial_in"] != (1, 1):
-        op: Op = Conv(
+    if "kernels" in a:
+        op: Op = MixedConv(a["in_channels"], a["out_channels"], a["kernels"], a["stride"], a["depthwise"], a["bias"], norm, activation)
+        if op.splits != tuple((k, m, n) for k, (m, n) in zip(a["kernels"], a["splits"])):
+            raise Unsupported(source, p.name, f"a mixed conv split {a['splits']}: mbcost's splits are equal, the remainder to the first")
+        macs = a["weights"] * p.shape[1] * p.shape[2]
+    elif p.kind == "conv" and a["spatial_in"] != (1, 1):
+        op = Conv(
             a["in_channels"], a["out_channels"], a["kernel"], a["stride"], a["groups"], a["bias"], norm, activation,
             a["dilation"], a["padding"],
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..arch.blocks import BLOCKS, IN, BlockError, Context, SqueezeExcitation
 from ..arch.ops import Add as AddOp
-from ..arch.ops import ChannelShuffle, Concat, Conv, GlobalPool, Linear, MaxPool, Split, SqueezeExcite
+from ..arch.ops import ChannelShuffle, Concat, Conv, GlobalPool, Linear, MaxPool, MixedConv, Split, SqueezeExcite
 from ..arch.scaling import WidthPolicy
 from .ir import Unit, Unsupported
 
@@ -98,6 +98,9 @@ def _match(units: list[Unit], i: int, x: str, reads, source: str) -> tuple[Row, 
     """The row that starts at unit i (reading x) and the index after it."""
     u = units[i]
     op = u.op
+    mixed = _mixed(units, i, x, reads)
+    if mixed is not None:
+        return mixed
     if isinstance(op, MaxPool):
         return Row("maxpool", 0, {"kernel": op.kernel, "stride": op.stride}, (u,), activation=None), i + 1
     if not isinstance(op, Conv):
@@ -395,3 +398,48 @@ def _built_as(expansion: Any, segment: list[Unit], x: str) -> bool:
             return False
         names[layer.role] = unit.output
     return True
+
+
+def _mixed(units: list[Unit], i: int, x: str, reads) -> tuple[Row, int] | None:
+    """MixNet's bottleneck, when a mixed conv is among its layers: 1x1 expand (maybe in groups) -> mixed depthwise
+    -> [se] -> 1x1 projection (maybe in groups) -> [add], read by synthesis as a branching stretch is."""
+    chain = [units[i]]
+    while len(chain) < 4 and reads(i + len(chain), chain[-1].output) and isinstance(units[i + len(chain)].op, (Conv, MixedConv, SqueezeExcite)):
+        chain.append(units[i + len(chain)])
+    if not any(isinstance(u.op, MixedConv) for u in chain):
+        return None
+    convs = [u.op for u in chain if not isinstance(u.op, SqueezeExcite)]
+    se = next((u.op for u in chain if isinstance(u.op, SqueezeExcite)), None)
+    if len(convs) < 3:
+        return None
+    expand, dw, project = convs[:3]
+    length = 4 if se is not None and chain[2].op is se else 3
+    chain = chain[:length]
+    j = i + length
+    if _adds(units, j, x, chain[-1].output):
+        chain.append(units[j])
+    m = expand.in_channels
+    kernels = dw.kernels if isinstance(dw, MixedConv) else (dw.kernel,)
+    groups = [len(c.kernels) if isinstance(c, MixedConv) else 1 for c in (expand, project)]
+    fields = {"expansion": dw.out_channels / m, "channels": project.out_channels, "stride": dw.stride, "kernel": kernels,
+              "expand_groups": groups[0], "project_groups": groups[1]}
+    norm = expand.norm
+    act = dw.activation
+    ctx = Context(WidthPolicy(1.0, "make_divisible", 1), norm, act, SqueezeExcitation(), "symmetric")
+    record = {}
+    if se is not None:
+        record["se"] = SqueezeExcitation(ratio=se.squeeze / se.channels, of="expanded", rounding="round", activation=se.activation, gate=se.gate)
+    try:
+        expansion = BLOCKS["mixed_bottleneck"](**fields, **record).expand(m, dw.stride, ctx)
+    except (BlockError, TypeError):
+        return None
+    if not _built_as(expansion, chain, x):
+        fits = dw.stride == 1 and m == project.out_channels
+        if not fits or len(chain) != length:
+            return None
+        fields["residual"] = False  # the shapes allow an add that the source does not make
+        if not _built_as(BLOCKS["mixed_bottleneck"](**fields, **record).expand(m, dw.stride, ctx), chain, x):
+            return None
+    written = {k: v for k, v in fields.items() if k != "expansion" and (k not in ("expand_groups", "project_groups") or v != 1)}
+    written["kernel"] = list(kernels) if len(kernels) > 1 else kernels[0]
+    return Row("mixed_bottleneck", m, written, tuple(chain), se, dw.out_channels, act, norm), i + len(chain)

@@ -49,7 +49,7 @@ def spec_text(found: Found, input_shape: tuple[int, int, int], classes: int, sou
         if r.kind != "maxpool" and r.norm != norm:
             f["norm"] = r.norm
         if r.se is not None:
-            f["se"] = True if se_default is not None and _squeeze(se_default, r, divisor) == r.se.squeeze and _same_acts(se_default, r) else _se_own(r, source)
+            f["se"] = True if se_default is not None and _squeeze(se_default, r, divisor) == r.se.squeeze and _same_acts(se_default, r) else _se_own(r, source, divisor)
     items = list(zip((r.kind for r in rows), written))
     stem, body, head = _split(items)
     lines = [
@@ -96,7 +96,7 @@ def _fields(r: Row, by_factor: bool) -> dict[str, Any]:
             f = {"expansion": _number(h / m), **f}
         else:
             f = {"expanded_channels": h, **f}
-    elif r.kind in ("fused_bottleneck", "universal_bottleneck"):
+    elif r.kind in ("fused_bottleneck", "universal_bottleneck", "mixed_bottleneck"):
         f = {"expansion": _number(r.hidden / r.in_channels), **f}
     return f
 
@@ -105,7 +105,7 @@ def _declared(r: Row, f: dict[str, Any]) -> list[int]:
     """The widths the spec declares (scaled by make_divisible at width 1, so kept whole only by a divisor
     that divides them)."""
     out = [f[k] for k in ("channels", "expanded_channels") if k in f]
-    if r.kind in ("fused_bottleneck", "universal_bottleneck"):
+    if r.kind in ("fused_bottleneck", "universal_bottleneck", "mixed_bottleneck"):
         out.append(r.hidden)  # make_divisible(in * t)
     return out
 
@@ -125,19 +125,30 @@ def _se_default(rows: list[Row], divisor: int) -> SqueezeExcitation | None:
         return None
     acts = most_common([(r.se.activation, r.se.gate) for r in with_se], None)
     best, best_count = None, 0
-    for (of, rounding), own_divisor in ((rule, d) for d in (None, 4) for rule in SE_RULES):
-        # timm's GhostNet rounds its squeeze widths to multiples of 4 (_make_divisible(mid * 0.25, 4))
-        record = SqueezeExcitation(ratio=0.25, of=of, rounding=rounding, divisor=own_divisor, activation=acts[0], gate=acts[1])
+    for record in _se_rules(*acts):
         count = sum(1 for r in with_se if _same_acts(record, r) and _squeeze(record, r, divisor) == r.se.squeeze)
         if count > best_count:
             best, best_count = record, count
-    if best is None:  # no rule of the papers: the most common exact ratio of the expanded width
-        best = _se_own(with_se[0], "")
+    if best is None:  # no rule of the papers: the first block's own
+        best = _se_own(with_se[0], "", divisor)
     return best
 
 
-def _se_own(r: Row, source: str) -> SqueezeExcitation:
-    """A block's own record: the exact ratio of its expanded width, rounded (round(C * S / C) = S)."""
+def _se_rules(activation: str, gate: str):
+    """The squeeze-and-excitation records of the papers' rules. timm's GhostNet rounds its squeeze widths to
+    multiples of 4 (_make_divisible(mid * 0.25, 4)); MixNet squeezes half its input (se_ratio 0.5)."""
+    for ratio in (0.25, 0.5):
+        for own_divisor in (None, 4):
+            for of, rounding in SE_RULES:
+                yield SqueezeExcitation(ratio=ratio, of=of, rounding=rounding, divisor=own_divisor, activation=activation, gate=gate)
+
+
+def _se_own(r: Row, source: str, divisor: int) -> SqueezeExcitation:
+    """A block's own record: a rule of the papers that gives its squeeze width, else the exact ratio of its
+    expanded width, rounded (round(C * S / C) = S)."""
+    for record in _se_rules(r.se.activation, r.se.gate):
+        if _squeeze(record, r, divisor) == r.se.squeeze:
+            return record
     channels = r.hidden or r.in_channels
     if not 0 < r.se.squeeze <= channels:
         raise Unsupported(source, r.units[0].name, f"a squeeze-and-excitation squeezing {channels} channels to {r.se.squeeze}")
