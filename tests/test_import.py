@@ -271,6 +271,24 @@ def test_onnx_counts_are_the_files_own(tmp_path):
     assert params == analyze(original).total.params  # batch norm kept: the spec's own params
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TorchScript exporter: the one that needs no onnxscript
+@pytest.mark.parametrize("factory", ("torchvision_mobilenet:mobilenet_v3_large", "timm_efficientnet:efficientnet_b"))
+def test_onnx_exported_by_torch_imports_exactly(tmp_path, factory):
+    # torch's own exporter (TorchScript, eval mode) folds each batch norm into its conv as a bias and shares equal
+    # initializers through Identity nodes: the spec has a bias where the module had a norm, so C params per norm
+    # fewer than the module's 2C.
+    import importlib
+
+    module, name = factory.split(":")
+    reference = getattr(importlib.import_module(f"tests.reference.{module}"), name)().eval()
+    path = tmp_path / "model.onnx"
+    torch.onnx.export(reference, torch.zeros(1, 3, 224, 224), str(path), dynamo=False, input_names=["input"], output_names=["output"])
+    result = import_source(str(path), None, str(tmp_path / "out.yaml"))
+    norms = sum(m.num_features for m in reference.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert result.check.ok
+    assert (result.check.params, result.check.macs) == (measure.params(reference) - norms, measure.conv_linear_macs(reference, 224))
+
+
 def tiny_onnx(nodes, initializers, input_dims, output_dims=None):
     from onnx import TensorProto, helper
 

@@ -26,8 +26,8 @@ PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Dropo
 @dataclass(frozen=True)
 class Read:
     """What the ONNX front end hands on: the prims, the input's (C, H, W) and name, and the file's own
-    totals: params as the elements of the weight initializers (conv and linear weights and biases, batch
-    norm scale and shift; its running statistics are not params), MACs from the nodes' shapes."""
+    totals: params as the elements of the weights its nodes read (`_weight_params`), MACs from the nodes'
+    shapes."""
 
     prims: list[Prim]
     input_shape: tuple[int, int, int]
@@ -77,20 +77,29 @@ def read(path: Path, input_shape: tuple[int, int, int] | None) -> Read:
         raise SpecError(f"its shapes cannot be inferred: {error}".replace("\n", " ")[:300], file=source, field="SOURCE") from None
     lowering = _Lowering(model.graph, source)
     prims = lowering.run()
-    return Read(prims, input_shape, x.name, _initializer_params(model.graph), lowering.macs)
+    return Read(prims, input_shape, x.name, _weight_params(model.graph), lowering.macs)
 
 
-def _initializer_params(graph: Any) -> int:
-    """The elements of the float initializers, less what is no parameter: batch norm's running mean and
-    variance (buffers), and the bounds, pad values, shapes and axes that some ops take as inputs."""
-    not_params = set()
+def _weight_params(graph: Any) -> int:
+    """The elements of the weights every node reads: conv and linear weights and biases, batch norm's scale and
+    shift (its running mean and variance are buffers, not params). A tensor read by several nodes counts at each:
+    torch's exporter shares initializers of equal values (a fresh model's batch norms), which are still one
+    layer's params each."""
+    sizes = {t.name: math.prod(t.dims) for t in graph.initializer}
     for node in graph.node:
-        if node.op_type == "BatchNormalization":
-            not_params.update(node.input[3:5])
-        elif node.op_type in ("Clip", "Pad", "Reshape", "ReduceMean", "Squeeze", "Unsqueeze"):
-            not_params.update(node.input[1:])
-    floats = (onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE, onnx.TensorProto.BFLOAT16)
-    return sum(math.prod(t.dims) for t in graph.initializer if t.data_type in floats and t.name not in not_params)
+        if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
+            sizes[node.output[0]] = math.prod(node.attribute[0].t.dims)
+        elif node.op_type == "Identity" and node.input[0] in sizes:
+            sizes[node.output[0]] = sizes[node.input[0]]
+    weight_inputs = {"Conv": (1, 2), "Gemm": (1, 2), "MatMul": (1,), "BatchNormalization": (1, 2)}
+    total = 0
+    for node in graph.node:
+        if node.op_type == "Add":
+            total += sum(sizes[v] for v in node.input if v in sizes)  # a MatMul's bias
+        for i in weight_inputs.get(node.op_type, ()):
+            if len(node.input) > i and node.input[i] in sizes:
+                total += sizes[node.input[i]]
+    return total
 
 
 class _Lowering:
@@ -106,6 +115,7 @@ class _Lowering:
             dims = info.type.tensor_type.shape.dim
             if all(d.HasField("dim_value") for d in dims):
                 self.shapes[info.name] = tuple(d.dim_value for d in dims)
+        self.static = set(self.constants)  # values that hold no image data: constants and what is computed from them
         self.producer = {out: n for n in self.nodes for out in n.output}
         self.readers: dict[str, list[Any]] = {}
         for n in self.nodes:
@@ -136,9 +146,20 @@ class _Lowering:
         prims: list[Prim] = []
         skip: set[str] = set()
         for node in self.nodes:
-            if node.op_type == "Constant" or self.name(node) in skip:
+            if self.name(node) in skip:
                 continue
-            prim = self.lower(node, skip)
+            if node.op_type in ("Constant", "Shape", "Size") or all(not v or v in self.static for v in node.input):
+                # values known before any image arrives (a flatten's target shape computed from Shape): no op to count
+                self.static.update(node.output)
+                if node.op_type == "Identity" and node.input[0] in self.constants:  # torch's exporter shares weights so
+                    self.constants[node.output[0]] = self.constants[node.input[0]]
+                continue
+            try:
+                prim = self.lower(node, skip)
+            except SpecError:
+                raise
+            except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as error:
+                raise Unsupported(self.source, self.name(node), f"a {node.op_type} node that could not be read ({type(error).__name__}: {error})") from None
             if prim is not None:
                 prims.append(prim)
         return prims
@@ -168,7 +189,7 @@ class _Lowering:
             if len(reader) == 1 and reader[0].op_type == "Mul" and self.gated(reader[0]) is not None:
                 return None  # read with its multiply
         shape = self.shape(out, node)
-        data = [v for v in node.input if v and v not in self.constants]
+        data = [v for v in node.input if v and v not in self.static]
         if op == "Conv":
             if len(data) != 1:
                 return self.refuse(node, "a Conv with a weight computed at run time")
