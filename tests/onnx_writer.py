@@ -17,6 +17,7 @@ from mbcost.arch.ops import (
     GlobalPool,
     Linear,
     MaxPool,
+    MixedConv,
     Split,
     SqueezeExcite,
     tf_same_padding,
@@ -76,6 +77,24 @@ class Writer:
             y = self.norm(y, op.out_channels, name, last=op.activation == "none")
         return self.act(y, activation or op.activation, name) if op.activation != "none" else y
 
+    def mixed_conv(self, x: str, op: MixedConv, name: str) -> str:
+        """Split of the channels -> one Conv per split -> Concat, then norm (unless folded) and activation."""
+        splits = op.splits
+        sizes = self.ints(name + "/sizes", [m for _, m, _ in splits])
+        parts = [f"{name}/split{i}" for i in range(len(splits))]
+        self.nodes.append(helper.make_node("Split", [x, sizes], parts, name=name + "/split", axis=1))
+        folded = self.fold_norm and op.norm == "batch"
+        outs = []
+        for i, ((k, m, n), part) in enumerate(zip(splits, parts)):
+            w = self.constant(f"{name}/conv{i}/weight", (n, 1 if op.depthwise else m, k, k))
+            inputs = [part, w] + ([self.constant(f"{name}/conv{i}/bias", (n,))] if op.bias or folded else [])
+            outs.append(self.node("Conv", inputs, f"{name}/conv{i}", kernel_shape=[k, k], strides=[op.stride] * 2,
+                                  pads=[k // 2] * 4, group=m if op.depthwise else 1))
+        y = self.node("Concat", outs, name + "/concat", axis=1)
+        if op.norm == "batch" and not folded:
+            y = self.norm(y, op.out_channels, name, last=op.activation == "none")
+        return self.act(y, op.activation, name) if op.activation != "none" else y
+
     def norm(self, x: str, channels: int, name: str, last: bool) -> str:
         parts = [self.constant(f"{name}/norm/{p}", (channels,), 1.0 if p in ("scale", "var") else 0.0) for p in ("scale", "shift", "mean", "var")]
         return self.node("BatchNormalization", [x, *parts], name if last else name + "/norm")
@@ -89,6 +108,8 @@ class Writer:
             size = node.input_shape.height
             if isinstance(op, Conv):
                 y = self.conv(x, op, name, size)
+            elif isinstance(op, MixedConv):
+                y = self.mixed_conv(x, op, name)
             elif isinstance(op, SqueezeExcite):
                 pooled = self.node("GlobalAveragePool", [x], name + "/pool")
                 reduce = Conv(op.channels, op.squeeze, 1, bias=True, norm="none")

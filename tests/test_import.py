@@ -16,7 +16,7 @@ import pytest
 
 from mbcost import build_graph, load
 from mbcost.analysis.cost import analyze
-from mbcost.arch.ops import Conv, Linear
+from mbcost.arch.ops import Conv, Linear, MixedConv
 from mbcost.graph import INPUT, Graph
 from mbcost.spec.builtin import builtin_names, config_dir
 from mbcost.spec.parse import parse_spec
@@ -34,8 +34,6 @@ from .reference import measure  # noqa: E402
 # Every shipped config, and the presets (EfficientNet-B1..B7) apart: they are imported at their own setting.
 PRESETS = tuple(name for name in builtin_names() if (config_dir() / f"{name}.yaml").read_text().count("\npreset:"))
 CONFIGS = tuple(name for name in builtin_names() if name not in PRESETS)
-# The ONNX writer of these tests has no mixed conv (MixNet's split, convolve, concatenate).
-ONNX_CONFIGS = tuple(name for name in CONFIGS if name != "mixnet_s")
 WIDTHS = (0.5, 0.75, 1.0, 1.3)
 
 
@@ -206,7 +204,7 @@ def folded(graph: Graph) -> list[tuple]:
     sig = signature(graph)
     out = [sig[0]]
     for op, inputs, shape in sig[1:]:
-        if isinstance(op, Conv) and op.norm == "batch":
+        if isinstance(op, (Conv, MixedConv)) and op.norm == "batch":
             op = replace(op, norm="none", bias=True)
         if isinstance(op, Linear):
             op = replace(op, dropout=0.0)
@@ -221,7 +219,7 @@ def no_dropout(graph: Graph) -> list[tuple]:
 
 
 @pytest.mark.parametrize("fold", (True, False), ids=("folded", "batchnorm"))
-@pytest.mark.parametrize("spec", ONNX_CONFIGS)
+@pytest.mark.parametrize("spec", CONFIGS)
 def test_onnx_written_by_hand_imports_back(tmp_path, spec, fold):
     original = build_graph(load(spec), 0.75)
     path = tmp_path / "model.onnx"

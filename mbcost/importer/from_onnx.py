@@ -242,6 +242,8 @@ class _Lowering:
             return Prim(name, "concat", tuple(data), out, shape)
         if op == "Slice":
             return self.slice(node, name, data, shape)
+        if op == "Split":
+            return self.mixed_conv(node, name, data, skip)
         if op in ("Reshape", "Transpose") and self.shuffle(node, name, data, shape) is not False:
             return self.shuffled.get(out)
         if op in PASS_THROUGH:
@@ -274,6 +276,33 @@ class _Lowering:
         if shape == self.shape(data[0], node):
             return Prim(name, "identity", (data[0],), node.output[0], shape)
         return Prim(name, "split", (data[0],), node.output[0], shape, {"start": starts[0], "channels": shape[0]})
+
+    def mixed_conv(self, node: Any, name: str, data: list[str], skip: set[str]) -> Prim:
+        """MixNet's mixed conv: Split of the channels -> one Conv per part -> Concat in order, as one conv prim."""
+        a = self.attrs(node)
+        convs = [self.readers.get(v, []) for v in node.output]
+        if a.get("axis", 0) not in (1, -3) or any(len(r) != 1 or r[0].op_type != "Conv" for r in convs):
+            return self.refuse(node, "a Split that is not a mixed conv's (each part into one Conv, the results concatenated)")
+        convs = [r[0] for r in convs]
+        joins = [self.readers.get(c.output[0], []) for c in convs]
+        concat = joins[0][0] if joins[0] else None
+        if concat is None or concat.op_type != "Concat" or list(concat.input) != [c.output[0] for c in convs] or any(len(j) != 1 for j in joins):
+            return self.refuse(node, "a Split whose Convs are not concatenated back in order")
+        before = self.params
+        parts = [self.conv(c, self.name(c), self.shape(c.output[0], c)) for c in convs]
+        depthwise = all(p["groups"] == p["in_channels"] == p["out_channels"] for p in parts)
+        if not depthwise and any(p["groups"] != 1 for p in parts) or len({(p["stride"], p["bias"]) for p in parts}) != 1:
+            return self.refuse(node, "a mixed conv whose parts differ in stride, bias or grouping")
+        paddings = {p["padding"] for p in parts} - {"either"}
+        attrs = {
+            **parts[0], "in_channels": sum(p["in_channels"] for p in parts), "out_channels": sum(p["out_channels"] for p in parts),
+            "kernels": tuple(p["kernel"] for p in parts), "depthwise": depthwise, "weights": sum(p["weights"] for p in parts),
+            "splits": tuple((p["in_channels"], p["out_channels"]) for p in parts),
+            "padding": paddings.pop() if len(paddings) == 1 else "either", "spatial_in": self.shapes[data[0]][2:],
+        }
+        skip.update(self.name(n) for n in (*convs, concat))
+        out = concat.output[0]
+        return Prim(name, "conv", (data[0],), out, self.shape(out, concat), attrs, self.params - before)
 
     def shuffle(self, node: Any, name: str, data: list[str], shape: tuple[int, ...]) -> bool | None:
         """Channel shuffle as Reshape to N x g x C/g x H x W -> Transpose(0, 2, 1, 3, 4) -> Reshape back: the
