@@ -486,7 +486,7 @@ def test_the_command_writes_and_reports(tmp_path):
 @pytest.mark.parametrize(
     ("missing", "source", "hint"),
     (
-        ("onnx", "model.onnx", "reading ONNX needs the onnx package, which is not installed: from the mbcost clone, pip install '.[onnx]'"),
+        ("onnx", "model.onnx", "mbcost: error: this needs onnx, which is not installed: from the mbcost clone, pip install '.[onnx]'"),
         ("torch", "tests.reference.torchvision_mobilenet:mobilenet_v2", "this needs PyTorch, which is not installed"),
     ),
 )

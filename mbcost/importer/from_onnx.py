@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
+from ..errors import ExtraMissing, SpecError
 from .ir import Prim, Unsupported
 
 try:
@@ -38,8 +38,7 @@ class Read:
 
 def read(path: Path, input_shape: tuple[int, int, int] | None) -> Read:
     if onnx is None:
-        raise SpecError("reading ONNX needs the onnx package, which is not installed: from the mbcost clone, pip install '.[onnx]'",
-                        file=str(path), field="SOURCE")
+        raise ExtraMissing("onnx", "onnx")
     source = str(path)
     if not path.is_file():
         raise SpecError("no such file", file=source, field="SOURCE")
