@@ -155,26 +155,14 @@ def test_structure_follows_torchvision():
 
 
 # ---------------------------------------------------------------------------------------------------
-# An independent re-implementation of torchvision/models/mobilenetv3.py (v0.19), written from its source.
+# An independent re-implementation of torchvision/models/mobilenetv3.py (v0.19), written from its source:
+# tests/reference/torchvision_mobilenet.py.
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-
-class SqueezeExcitation(nn.Module):
-    """torchvision.ops.misc.SqueezeExcitation."""
-
-    def __init__(self, input_channels, squeeze_channels, activation=nn.ReLU, scale_activation=nn.Sigmoid):
-        super().__init__()
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc1 = nn.Conv2d(input_channels, squeeze_channels, 1)
-        self.fc2 = nn.Conv2d(squeeze_channels, input_channels, 1)
-        self.activation = activation()
-        self.scale_activation = scale_activation()
-
-    def forward(self, x):
-        scale = self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x)))))
-        return scale * x
+from .reference import torchvision_mobilenet  # noqa: E402
+from .reference.torchvision_nets import SqueezeExcitation  # noqa: E402
 
 
 def conv_norm_act(cin, cout, kernel, stride=1, groups=1, activation=None):
@@ -188,68 +176,8 @@ def conv_norm_act(cin, cout, kernel, stride=1, groups=1, activation=None):
     return nn.Sequential(*layers)
 
 
-class InvertedResidualConfig:
-    def __init__(self, input_channels, kernel, expanded_channels, out_channels, use_se, activation, stride, width_mult):
-        self.input_channels = self.adjust_channels(input_channels, width_mult)
-        self.kernel = kernel
-        self.expanded_channels = self.adjust_channels(expanded_channels, width_mult)
-        self.out_channels = self.adjust_channels(out_channels, width_mult)
-        self.use_se = use_se
-        self.use_hs = activation == "HS"
-        self.stride = stride
-
-    @staticmethod
-    def adjust_channels(channels, width_mult):
-        return _make_divisible(channels * width_mult, 8)
-
-
-class InvertedResidual(nn.Module):
-    def __init__(self, cnf):
-        super().__init__()
-        self.use_res_connect = cnf.stride == 1 and cnf.input_channels == cnf.out_channels
-        act = nn.Hardswish if cnf.use_hs else nn.ReLU
-        layers = []
-        if cnf.expanded_channels != cnf.input_channels:
-            layers.append(conv_norm_act(cnf.input_channels, cnf.expanded_channels, 1, activation=act))
-        layers.append(
-            conv_norm_act(cnf.expanded_channels, cnf.expanded_channels, cnf.kernel, cnf.stride, cnf.expanded_channels, act)
-        )
-        if cnf.use_se:
-            squeeze_channels = _make_divisible(cnf.expanded_channels // 4, 8)
-            layers.append(SqueezeExcitation(cnf.expanded_channels, squeeze_channels, scale_activation=nn.Hardsigmoid))
-        layers.append(conv_norm_act(cnf.expanded_channels, cnf.out_channels, 1, activation=None))
-        self.block = nn.Sequential(*layers)
-
-    def forward(self, x):
-        result = self.block(x)
-        return result + x if self.use_res_connect else result
-
-
-class MobileNetV3(nn.Module):
-    def __init__(self, setting, last_channel, num_classes=1000, dropout=0.2):
-        super().__init__()
-        layers = [conv_norm_act(3, setting[0].input_channels, 3, 2, activation=nn.Hardswish)]
-        layers += [InvertedResidual(cnf) for cnf in setting]
-        lastconv_input_channels = setting[-1].out_channels
-        lastconv_output_channels = 6 * lastconv_input_channels
-        layers.append(conv_norm_act(lastconv_input_channels, lastconv_output_channels, 1, activation=nn.Hardswish))
-        self.features = nn.Sequential(*layers)
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Sequential(
-            nn.Linear(lastconv_output_channels, last_channel),
-            nn.Hardswish(inplace=True),
-            nn.Dropout(p=dropout, inplace=True),
-            nn.Linear(last_channel, num_classes),
-        )
-
-    def forward(self, x):
-        return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
-
-
-def reference(model: str, width_mult: float) -> MobileNetV3:
-    rows, last = MODELS[model]
-    setting = [InvertedResidualConfig(*row, width_mult=width_mult) for row in rows]
-    return MobileNetV3(setting, InvertedResidualConfig.adjust_channels(last, width_mult)).eval()
+def reference(model: str, width_mult: float):
+    return torchvision_mobilenet.mobilenet_v3(model, width_mult).eval()
 
 
 def measured_macs(module, resolution: int) -> int:
@@ -337,7 +265,9 @@ def test_classifier_hidden_layer_in_any_spec(tmp_path):
     assert total.macs == 27 * 16 * 256 + 16 * 32 * 256 + 25 * 32 * 256 + 2 * 32 * 8 + 32 * 16 * 256 + 16 * 64 + 64 * 10
     module = nn.Sequential(
         conv_norm_act(3, 16, 3, 2, activation=nn.Hardswish),
-        InvertedResidual(InvertedResidualConfig(16, 5, 32, 16, True, "HS", 1, 1.0)),
+        torchvision_mobilenet.InvertedResidualV3(
+            torchvision_mobilenet.InvertedResidualConfig(16, 5, 32, 16, True, "HS", 1, 1, 1.0), partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+        ),
         nn.AdaptiveAvgPool2d(1),
         nn.Flatten(),
         nn.Linear(16, 64),

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import ExtraMissing, SpecError, TorchMissing, error_lines
-from . import analyze, bench, check, compare, export, plot, report, schema, show, sweep, validate, verify
+from . import analyze, bench, check, compare, export, import_, plot, report, schema, show, sweep, validate, verify
 from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
@@ -109,6 +109,7 @@ for command in (
     bench.bench,
     plot.plot,
     report.report,
+    import_.import_spec,
 ):
     cli.add_command(command)
 
