@@ -45,11 +45,12 @@ def initializer_count(model) -> int:
 
 def out_shape(graph) -> list[int]:
     shape = graph.output.output_shape
-    return [1, shape.channels] if (shape.height, shape.width) == (1, 1) and graph.output.op.name == "linear" else [1, *shape.as_list()]
+    flat = (shape.height, shape.width) == (1, 1) and graph.output.op.name == "linear"
+    return [graph.batch, shape.channels] if flat else [graph.batch, *shape.as_list()]
 
 
-def run_model(model, resolution: int, seed: int = 1):
-    x = np.random.default_rng(seed).standard_normal((1, 3, resolution, resolution)).astype("float32")
+def run_model(model, graph, seed: int = 1):
+    x = np.random.default_rng(seed).standard_normal((graph.batch, *graph.input_shape.as_list())).astype("float32")
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return x, session.run(None, {"input": x})[0]
 
@@ -72,7 +73,7 @@ def kind_graph(kind, write_spec):
 def test_every_shipped_config_exports_with_its_params_and_output_shape(name):
     check_export(build_graph(load(name)))
     small = build_graph(load(name), resolution=RUN_RESOLUTION)
-    _, y = run_model(export(small).model, RUN_RESOLUTION)
+    _, y = run_model(export(small).model, small)
     assert list(y.shape) == out_shape(small) and np.isfinite(y).all()
 
 
@@ -80,7 +81,7 @@ def test_every_shipped_config_exports_with_its_params_and_output_shape(name):
 def test_every_block_kind_exports_and_runs(kind, write_spec):
     graph = kind_graph(kind, write_spec)
     check_export(graph)
-    _, y = run_model(export(graph).model, graph.resolution)
+    _, y = run_model(export(graph).model, graph)
     assert list(y.shape) == out_shape(graph)
 
 
@@ -98,7 +99,7 @@ def assert_matches_torch(graph) -> None:
     from mbcost.pytorch.build import build
 
     exported = export(graph)
-    x, y = run_model(exported.model, graph.resolution)
+    x, y = run_model(exported.model, graph)
     module = build(graph).eval()
     missing, unexpected = module.load_state_dict({k: torch.from_numpy(v) for k, v in exported.params.items()}, strict=False)
     assert unexpected == [] and all(k.endswith("num_batches_tracked") for k in missing)
@@ -139,6 +140,14 @@ def test_export_is_deterministic_and_records_the_spec():
     assert props["mbcost.spec"] == "text" and props["mbcost.width_multiplier"] == "0.5" and props["mbcost.resolution"] == "96"
     assert [i.name for i in a.graph.input] == ["input"]
     assert [d.dim_value for d in a.graph.input[0].type.tensor_type.shape.dim] == [1, 3, 96, 96]
+
+
+def test_a_batch_of_non_square_images_exports_and_runs():
+    """ShuffleNetV2 (its channel shuffles reshape with the batch) on 3 images of 96 x 128: [3, 1000] out."""
+    graph = build_graph(load("shufflenet_v2_1_0"), resolution=(96, 128), batch=3)
+    check_export(graph)
+    _, y = run_model(export(graph).model, graph)
+    assert list(y.shape) == [3, 1000]
 
 
 def test_cli_writes_a_model_that_loads(tmp_path):

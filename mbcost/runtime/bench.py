@@ -109,7 +109,7 @@ def bench(
     ort, onnx, np = imports.onnxruntime(), imports.onnx(), imports.numpy()
     exported = export(graph, spec_text)
     data = exported.model.SerializeToString()
-    x = np.random.default_rng(SEED).standard_normal((1, *graph.input_shape.as_list())).astype("float32")
+    x = np.random.default_rng(SEED).standard_normal((graph.batch, *graph.input_shape.as_list())).astype("float32")
     with tempfile.TemporaryDirectory(prefix="mbcost-bench-") as folder:
         options = session_options(ort, threads, optimization)
         options.enable_profiling = True

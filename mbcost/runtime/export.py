@@ -3,7 +3,7 @@ extra nodes of a layer suffixed after a `/` (`blocks.3.expand/act`, `blocks.3.se
 drawn from a seeded generator, so an export is deterministic; batch norm is folded into the conv (or
 linear) weights and bias before them, as runtimes do (counts.py, "Weight bytes"), so the initializers are
 exactly the stored weights and biases. Non-parameter values (clip bounds, shapes, split sizes) are Constant
-nodes, which runtimes fold away, never initializers. Input `input` [1, 3, H, W], output `output`.
+nodes, which runtimes fold away, never initializers. Input `input` [batch, 3, H, W], output `output`.
 
 Each op kind has one exporter in EXPORTERS; an op without one is an error, never a missing node."""
 
@@ -223,9 +223,10 @@ def _shuffle(b: Builder, node: Node, x: str) -> str:
     """C channels seen as groups x C/groups, transposed, flattened back: Reshape, Transpose, Reshape."""
     c, h, w = node.output_shape
     g = node.op.groups
-    grouped = b.node("Reshape", [x, b.constant(f"{node.name}/grouped", [1, g, c // g, h, w])], f"{node.name}/reshape", rank=5)
+    # A 0 in a Reshape's shape keeps that dimension of the input: the batch.
+    grouped = b.node("Reshape", [x, b.constant(f"{node.name}/grouped", [0, g, c // g, h, w])], f"{node.name}/reshape", rank=5)
     swapped = b.node("Transpose", [grouped], f"{node.name}/transpose", perm=[0, 2, 1, 3, 4])
-    return b.node("Reshape", [swapped, b.constant(f"{node.name}/shape", [1, c, h, w])], node.name, rank=4)
+    return b.node("Reshape", [swapped, b.constant(f"{node.name}/shape", [0, c, h, w])], node.name, rank=4)
 
 
 def _split(b: Builder, node: Node, x: str) -> str:
@@ -276,12 +277,12 @@ def export(graph: Graph, spec_text: str = "", seed: int = SEED) -> Exported:
         n.input[:] = [OUTPUT if name == result else name for name in n.input]
     outputs = {name: OUTPUT if t == result else t for name, t in tensor.items() if name != INPUT}
     shape = graph.output.output_shape
-    out_dims = [1, shape.channels] if b.rank[result] == 2 else [1, *shape.as_list()]
+    out_dims = [graph.batch, shape.channels] if b.rank[result] == 2 else [graph.batch, *shape.as_list()]
     float32 = onnx.TensorProto.FLOAT
     g = helper.make_graph(
         b.nodes,
         graph.model,
-        [helper.make_tensor_value_info(INPUT, float32, [1, *graph.input_shape.as_list()])],
+        [helper.make_tensor_value_info(INPUT, float32, [graph.batch, *graph.input_shape.as_list()])],
         [helper.make_tensor_value_info(OUTPUT, float32, out_dims)],
         b.initializers,
     )
