@@ -15,6 +15,8 @@ from ..arch.scaling import RESOLUTION, WIDTH_MULTIPLIER
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, build_graph
+from ..latency.profile import Device
+from ..latency.roofline import Latency, of_analysis
 from ..spec.builtin import path_exists
 from ..spec.load import load
 from .cost import Analysis, analyze
@@ -57,6 +59,7 @@ class Side:
     label: str
     file: str
     analysis: Analysis
+    latency: Latency | None = None  # the roofline estimate on a device (mbcost/latency)
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,8 @@ def labels(*keys: tuple[str, str, float, int]) -> tuple[str, ...]:
 
 
 def _sides(
-    targets: tuple[Target, ...], width_multiplier: float | None, resolution: int | None, dtype: str, depth: float | None = None
+    targets: tuple[Target, ...], width_multiplier: float | None, resolution: int | None, dtype: str, depth: float | None = None,
+    device: Device | None = None,
 ) -> list[Side]:
     """Load, expand and cost every target; a target's own settings win over `width_multiplier` and `resolution`."""
     results = []
@@ -202,7 +206,10 @@ def _sides(
         size = target.resolution if target.resolution is not None else resolution
         results.append((spec, analyze(build_graph(spec, width, size, depth), dtype)))
     names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results))
-    return [Side(name, spec.file, result) for name, (spec, result) in zip(names, results)]
+    return [
+        Side(name, spec.file, result, of_analysis(result, device) if device is not None else None)
+        for name, (spec, result) in zip(names, results)
+    ]
 
 
 def compare_targets(
@@ -215,10 +222,11 @@ def compare_targets(
 
 def compare_all(
     targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: int | None = None, dtype: str = "fp32",
-    depth: float | None = None,
+    depth: float | None = None, device: Device | None = None,
 ) -> tuple[Comparison, ...]:
-    """Every target after the first against the first (a leaderboard of variants of one baseline)."""
+    """Every target after the first against the first (a leaderboard of variants of one baseline); with a
+    `device`, each side's roofline latency too."""
     if len(targets) < 2:
         raise SpecError("needs at least two specs to compare, e.g. `mbcost compare mobilenet_v1 mobilenet_v2`", field="compare")
-    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth)
+    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth, device)
     return tuple(compare(first, side) for side in rest)

@@ -9,6 +9,7 @@ import click
 from .options import (
     alpha_option,
     depth_option,
+    device_option,
     dtype_option,
     format_option,
     output_option,
@@ -18,7 +19,7 @@ from .options import (
 from .output import Outcome, console, emit, reader_left
 
 VIEWS = ("layer", "resolution", "row", "stage")
-SORTS = ("macs", "params", "memory", "weights")
+SORTS = ("macs", "params", "memory", "weights", "latency")
 
 
 @click.command(short_help="Per-layer MACs, params and activation memory.")
@@ -35,12 +36,14 @@ SORTS = ("macs", "params", "memory", "weights")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
               help="Show the N costliest layers (by --sort, default MACs); the JSON keeps every layer.")
 @click.option("--sort", type=click.Choice(SORTS), default=None,
-              help="Order the layers largest first by MACs, params, output activation bytes (memory) or weight bytes.")
+              help="Order the layers largest first by MACs, params, output activation bytes (memory), weight bytes or "
+              "estimated latency (with --device).")
+@device_option
 @format_option("analysis", "resolution")
 @output_option
 def analyze(
     spec: str, alpha: float | None, resolution: int | None, depth: float | None, dtype: str, view: str, top: int | None, sort: str | None,
-    fmt: str, output: Path | None,
+    device: str | None, fmt: str, output: Path | None,
 ) -> Outcome:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name).
 
@@ -49,6 +52,7 @@ def analyze(
       mbcost analyze mobilenet_v2 --alpha 0.75
       mbcost analyze my_net.yaml --by row --top 10
       mbcost analyze my_net.yaml -o layers.csv
+      mbcost analyze mobilenet_v2 --device ort-cpu-1thread --sort latency --top 10
     """
     from ..analysis.cost import analyze as run
     from ..graph import build_graph
@@ -58,9 +62,20 @@ def analyze(
 
     if (top is not None or sort is not None) and view != "layer":
         raise click.UsageError("--top and --sort order the layers: use them with --by layer")
+    if sort == "latency" and device is None:
+        raise click.UsageError("--sort latency needs --device")
+    if device is not None and view != "layer":
+        raise click.UsageError("--device estimates each layer: use it with --by layer")
+    profile = None
+    if device is not None:
+        from ..latency.profile import load_device
+
+        profile = load_device(device)
     result = run(build_graph(load(spec), alpha, resolution, depth), dtype)
     if view == "layer":
-        document = analysis.document(result, top, sort)
+        from ..latency.roofline import of_analysis
+
+        document = analysis.document(result, top, sort, of_analysis(result, profile) if profile else None)
     elif view == "resolution":
         document = by_resolution.document(result)
     else:

@@ -10,6 +10,7 @@ from .options import (
     alpha_option,
     complete_spec,
     depth_option,
+    device_option,
     dtype_option,
     format_option,
     output_option,
@@ -24,10 +25,12 @@ from .output import Outcome, emit
 @resolution_option
 @depth_option
 @dtype_option
+@device_option
 @format_option("compare")
 @output_option
 def compare(
-    specs: tuple[str, ...], alpha: float | None, resolution: int | None, depth: float | None, dtype: str, fmt: str, output: Path | None
+    specs: tuple[str, ...], alpha: float | None, resolution: int | None, depth: float | None, dtype: str, device: str | None, fmt: str,
+    output: Path | None,
 ) -> Outcome:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
     built-in name, optionally with settings: SPEC@ALPHA or SPEC@ALPHA,RESOLUTION (mobilenet_v2@0.75,160).
@@ -39,10 +42,16 @@ def compare(
     Examples:
       mbcost compare mobilenet_v1 mobilenet_v2
       mbcost compare mobilenet_v2@0.5 mobilenet_v2@1.0,160
+      mbcost compare mobilenet_v1@0.5 mobilenet_v2@0.75,192 --device ort-cpu-1thread
     """
     from ..analysis.compare import compare_all, parse_target
     from ..report.views import compare as view
 
-    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth)
+    profile = None
+    if device is not None:
+        from ..latency.profile import load_device
+
+        profile = load_device(device)
+    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth, profile)
     emit(view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons), fmt, output)
     return Outcome.OK

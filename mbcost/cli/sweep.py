@@ -11,8 +11,10 @@ from .options import (
     GridValues,
     budget_options,
     depth_option,
+    device_option,
     dtype_option,
     format_option,
+    max_latency_option,
     output_option,
     spec_argument,
 )
@@ -33,6 +35,8 @@ from .progress import Progress
               help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")
 @click.option("--fused/--unfused", default=None, help="Judge memory by the fused-bottleneck peak (v2 paper, Section 5) or node by node  [default: the spec's budget.fused, else unfused]")
 @dtype_option(default=None, help="Element type for --max-memory and --max-weight-bytes  [default: the spec's budget.dtype, else fp32]")
+@device_option
+@max_latency_option
 @format_option("sweep")
 @output_option
 def sweep(
@@ -46,19 +50,22 @@ def sweep(
     max_weight_bytes: int | None,
     fused: bool | None,
     dtype: str | None,
+    device: str | None,
+    max_latency,
     fmt: str,
     output: Path | None,
 ) -> Outcome:
     """MACs and params of SPEC over a grid of width multipliers x resolutions (v1 paper, Tables 6-7);
     with budgets (options or the spec's `budget:`), which points meet every limit `mbcost check` applies
-    (MACs, params, activation memory, weight bytes) and the largest that does.
+    (MACs, params, activation memory, weight bytes; latency on --device) and the largest that does.
 
     \b
     Examples:
       mbcost sweep mobilenet_v1 --alpha 1,0.75,0.5,0.25 --resolution 128:224:32
       mbcost sweep mobilenet_v2 --alpha 0.35:1.4:0.05 --max-macs 200M
+      mbcost sweep mobilenet_v2 --alpha 0.35:1.4:0.05 --device ort-cpu-1thread --max-latency 5ms
     """
-    from ..analysis.budget import effective
+    from ..analysis.budget import effective, require_device
     from ..analysis.sweep import sweep as run
     from ..report.views import sweep as view
     from ..spec.load import load
@@ -67,9 +74,16 @@ def sweep(
     alpha_values = alphas or (model.width_multiplier,)
     size_values = resolutions or (model.input.resolution,)
     limits = effective(model, max_macs=max_macs, max_params=max_params, max_memory=max_memory,
-                       max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype)
+                       max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype, max_latency=max_latency)
+    profile = None
+    if device is not None:
+        from ..latency.profile import load_device
+
+        profile = load_device(device)
+    require_device(model, max_latency, profile is not None)
     with Progress(len(alpha_values) * len(size_values), "sweep") as progress:
         result = run(model, alpha_values, size_values, limits.max_macs, limits.max_params, limits.max_memory,
-                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance, depth=depth)
+                     limits.max_weight_bytes, limits.dtype or "fp32", limits.fused, on_point=progress.advance, depth=depth,
+                     device=profile, max_latency=limits.max_latency)
     emit(view.document(result), fmt, output)
     return Outcome.OK
