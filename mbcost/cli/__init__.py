@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import SpecError, TorchMissing
-from . import analyze, check, compare, devices, ridge, schema, show, sweep, validate, verify
+from . import analyze, calibrate, check, compare, devices, ridge, schema, show, sweep, validate, verify
 from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
@@ -82,6 +82,7 @@ for command in (
     sweep.sweep,
     ridge.ridge,
     devices.devices,
+    calibrate.calibrate,
     check.check,
     verify.verify,
     validate.validate,

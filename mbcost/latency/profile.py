@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ class Device:
     def roof_of(self, kind: str) -> Roof:
         return self._by_kind.get(kind, self.roof)
 
-    @property
+    @cached_property
     def _by_kind(self) -> dict[str, Roof]:
         return dict(self.kinds)
 
