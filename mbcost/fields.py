@@ -150,6 +150,28 @@ class Quantity:
         return {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": QUANTITY_PATTERN}]}
 
 
+@dataclass(frozen=True)
+class Duration:
+    """A duration with a unit (`5ms`, `250us`), exactly, as a Fraction of a second; see quantity.py.
+    `zero`: 0 is allowed (an overhead), else it must be positive (a budget)."""
+
+    zero: bool = False
+
+    def convert(self, value: Any) -> Any:
+        from .quantity import QuantityError, parse_seconds
+
+        try:
+            return parse_seconds(value, self.zero)
+        except QuantityError as error:
+            raise FieldError(str(error)) from None
+
+    def schema(self) -> dict:
+        from .quantity import TIME_PATTERN
+
+        text = {"type": "string", "pattern": TIME_PATTERN}
+        return {"anyOf": [{"const": 0}, text]} if self.zero else text
+
+
 def show(value: Any) -> str:
     if value is None:
         return "nothing (null)"

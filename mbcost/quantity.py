@@ -82,3 +82,42 @@ def parse_percent(value: Any) -> Fraction:
 def show_percent(fraction: Fraction) -> str:
     """1/50 -> '2%'."""
     return f"{float(fraction * 100):g}%"
+
+
+# Durations: a latency budget (`5ms`) or a per-kernel overhead (`3us`), parsed exactly into seconds.
+TIME_UNITS = {"s": 0, "ms": -3, "us": -6, "µs": -6, "ns": -9}  # powers of ten of a second
+_DURATION = re.compile(r"^\s*([+-]?)([0-9][0-9_]*|)(?:\.([0-9]+))?\s*(s|ms|us|µs|ns)\s*$")
+TIME_EXAMPLES = "like 5ms, 0.5s, 250us or 800ns"
+TIME_PATTERN = r"^\s*[0-9][0-9_]*(\.[0-9]+)?\s*(s|ms|us|µs|ns)\s*$"
+
+
+def parse_seconds(value: Any, zero: bool = False) -> Fraction:
+    """A positive duration (zero too when `zero`) from a string with a unit (s, ms, us, ns), exactly, as
+    seconds: `2.5ms` -> 1/400. A bare number is refused (a typo of the unit would read as seconds), except 0
+    where zero is allowed."""
+    if zero and isinstance(value, int) and not isinstance(value, bool) and value == 0:
+        return Fraction(0)
+    if not isinstance(value, str):
+        shown = repr(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else type(value).__name__
+        raise QuantityError(f"expected a duration {TIME_EXAMPLES}, got {shown}; write it with a unit")
+    match = _DURATION.match(value)
+    if not match or not (match.group(2) or match.group(3)):
+        raise QuantityError(f"expected a duration {TIME_EXAMPLES}, got {_shown(value)}")
+    sign, whole, fraction, unit = match.groups()
+    exact = _exact(whole, fraction or "", 0, value) * Fraction(10) ** TIME_UNITS[unit]
+    if sign == "-" and exact:
+        raise QuantityError(f"must not be negative, got {value.strip()}")
+    if exact == 0 and not zero:
+        raise QuantityError(f"must be positive, got {value.strip()}")
+    return exact
+
+
+def show_seconds(seconds: float) -> str:
+    """A duration at a glance, four significant digits in the largest unit that keeps it at least 1:
+    0.0042137 -> '4.214ms'."""
+    if seconds == 0:
+        return "0s"
+    for unit, power in (("s", 0), ("ms", -3), ("us", -6)):
+        if abs(seconds) >= 10.0**power:
+            return f"{seconds / 10.0**power:.4g}{unit}"
+    return f"{seconds * 1e9:.4g}ns"

@@ -86,6 +86,19 @@ def _cases() -> dict[str, list[str]]:
         cases[f"check-v2-flops-batch2-512x1024.{fmt}"] = [
             "check", "mobilenet_v2", "--max-macs", "3G", "--batch", "2", "--resolution", "512x1024", "--unit", "flops", "--format", fmt
         ]
+    device = str(Path(__file__).resolve().parent / "fixtures" / "latency" / "device.yaml")
+    latency = {  # the roofline on a device (issue 13): --device adds columns and keys, never changes the others
+        "analyze-v2-device": ["analyze", "mobilenet_v2", "--device", device],
+        "analyze-v3s-device-int8-top5": ["analyze", "mobilenet_v3_small", "--device", device, "--dtype", "int8", "--sort", "latency", "--top", "5"],
+        "compare-v1-v2-device": ["compare", "mobilenet_v1@0.5", "mobilenet_v2@0.75,192", "--device", device],
+        "sweep-v2-latency": ["sweep", "mobilenet_v2", "--alpha", "0.5,0.75,1", "--resolution", "160,224", "--device", device, "--max-latency", "12ms"],
+        "ridge-v1-v2-v3s": ["ridge", "mobilenet_v1@0.5", "mobilenet_v2@0.75,192", "mobilenet_v3_small", "--device", device, "--ridge", "0:100:20"],
+    }
+    for label, args in latency.items():
+        for fmt in FORMATS:
+            cases[f"{label}.{fmt}"] = [*args, "--format", fmt]
+    for fmt in ("table", "json", "github"):
+        cases[f"check-v2-latency.{fmt}"] = ["check", "mobilenet_v2", "--device", device, "--max-latency", "15ms", "--max-macs", "400M", "--format", fmt]
     cases["list.table"] = ["list"]
     cases["schema.json"] = ["schema"]
     return cases

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..arch.scaling import Resolution
 from ..errors import SpecError
@@ -19,19 +20,22 @@ from ..quantity import show_percent
 from ..spec.reader import read_text
 from ..spec.records import Budget, Spec
 from .cost import Analysis
+
+if TYPE_CHECKING:
+    from ..latency.roofline import Latency
 from .data import SCHEMA_VERSION
 
-METRICS = ("macs", "params", "memory", "weight_bytes")
+METRICS = ("macs", "params", "memory", "weight_bytes", "latency")
 BASELINE_METRICS = ("macs", "params")  # what a baseline report ratchets
-LABELS = {"macs": "MACs", "params": "params", "memory": "memory bytes", "weight_bytes": "weight bytes"}
+LABELS = {"macs": "MACs", "params": "params", "memory": "memory bytes", "weight_bytes": "weight bytes", "latency": "latency"}
 OPTIONS = {metric: "--max-" + metric.replace("_", "-") for metric in METRICS}
-GATED_ONLY = ("memory", "weight_bytes")  # costed (and their costliest block named) only when a limit is in force
+GATED_ONLY = ("memory", "weight_bytes", "latency")  # costed (and their costliest block named) only when a limit is in force
 
 
 @dataclass(frozen=True)
 class Limit:
     metric: str  # one of METRICS
-    limit: int
+    limit: int  # seconds, as an exact Fraction, for latency
     source: str  # where it came from, e.g. "budget.max_macs", "--max-params", "baseline base.json +2%"
     line: int  # spec line for annotations: the budget field, else the block costing most
 
@@ -94,6 +98,8 @@ class Check:
     weight_bytes: int = 0  # stored weights at `dtype`, batch norm folded (counts.py)
     dtype: str = "fp32"
     batch: int = 1  # images per inference: MACs and memory are of the whole batch
+    latency: float | None = None  # seconds estimated on `device` (mbcost/latency); None without a device
+    device: str = ""
 
     @property
     def ok(self) -> bool:
@@ -163,10 +169,14 @@ def peak_memory(analysis: Analysis, fused: bool):
     return analysis.memory.peak_fused if fused else analysis.memory.peak
 
 
-def costliest(spec: Spec, analysis: Analysis, metric: str, fused: bool = False) -> Costliest:
-    """The block spending most of `metric` (for memory: the block where live memory peaks), with its spec
-    line (the classifier's is its `classifier:` key)."""
-    if metric == "memory":
+def costliest(spec: Spec, analysis: Analysis, metric: str, fused: bool = False, latency: Latency | None = None) -> Costliest:
+    """The block spending most of `metric` (for memory: the block where live memory peaks; for latency: the
+    most estimated seconds, as `amount`), with its spec line (the classifier's is its `classifier:` key)."""
+    if metric == "latency":
+        seconds = latency.grouped(layer.node.block for layer in analysis.layers)
+        block = max(seconds, key=lambda name: seconds[name])
+        amount = seconds[block]
+    elif metric == "memory":
         peak = peak_memory(analysis, fused)
         block = next((layer.node.block for layer in analysis.layers if peak.at in (layer.node.name, layer.node.block)), peak.at)
         amount = peak.bytes
@@ -194,15 +204,18 @@ def gather_limits(
     max_memory: int | None = None,
     fused: bool = False,
     max_weight_bytes: int | None = None,
+    max_latency: Fraction | None = None,
+    latency: Latency | None = None,
 ) -> tuple[Limit, ...]:
     """The limits that apply: command-line budgets replace the spec's, field by field; a baseline adds a
-    growth limit on MACs and params."""
-    given = {"macs": max_macs, "params": max_params, "memory": max_memory, "weight_bytes": max_weight_bytes}
+    growth limit on MACs and params. A latency limit needs `latency`, the estimate on a device."""
+    given = {"macs": max_macs, "params": max_params, "memory": max_memory, "weight_bytes": max_weight_bytes, "latency": max_latency}
+    require_device(spec, max_latency, latency is not None)
     limits = []
     for metric in METRICS:
         field = f"max_{metric}"
         if given[metric] is not None:
-            limits.append(Limit(metric, given[metric], OPTIONS[metric], costliest(spec, analysis, metric, fused).line))
+            limits.append(Limit(metric, given[metric], OPTIONS[metric], costliest(spec, analysis, metric, fused, latency).line))
         elif spec.budget is not None and getattr(spec.budget, field) is not None:
             limits.append(Limit(metric, getattr(spec.budget, field), f"budget.{field}", spec.budget.line_of(field)))
     if baseline is not None:
@@ -233,9 +246,25 @@ def gather_limits(
     return tuple(limits)
 
 
-def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool = False) -> Check:
+def require_device(spec: Spec, max_latency: Fraction | None, has_device: bool) -> None:
+    """A latency budget (`--max-latency` or the spec's `budget.max_latency`) is estimated on a device. The
+    budget's fields share its mapping's column, where the error points."""
+    if has_device:
+        return
+    if max_latency is not None:
+        raise SpecError("a latency budget needs a device: give --device NAME|FILE (`mbcost devices` lists them)", field="--max-latency")
+    if spec.budget is not None and spec.budget.max_latency is not None:
+        raise SpecError(
+            "a latency budget needs a device: give --device NAME|FILE (`mbcost devices` lists them)",
+            file=spec.file, line=spec.budget.line_of("max_latency"), col=spec.budget.col, field="budget.max_latency",
+        )
+
+
+def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool = False, latency: Latency | None = None) -> Check:
     memory = peak_memory(analysis, fused).bytes if any(limit.metric == "memory" for limit in limits) else 0
     totals = {"macs": analysis.total.macs, "params": analysis.total.params, "memory": memory, "weight_bytes": analysis.weight_bytes}
+    if latency is not None:
+        totals["latency"] = latency.total_s
     gated = {limit.metric for limit in limits}
     g = analysis.graph
     return Check(
@@ -249,8 +278,12 @@ def check(spec: Spec, analysis: Analysis, limits: tuple[Limit, ...], fused: bool
         memory=memory,
         fused=fused,
         outcomes=tuple(Outcome(limit, totals[limit.metric]) for limit in limits),
-        costliest=tuple(costliest(spec, analysis, metric, fused) for metric in METRICS if metric not in GATED_ONLY or metric in gated),
+        costliest=tuple(
+            costliest(spec, analysis, metric, fused, latency) for metric in METRICS if metric not in GATED_ONLY or metric in gated
+        ),
         weight_bytes=analysis.weight_bytes,
         dtype=analysis.dtype,
+        latency=None if latency is None else latency.total_s,
+        device="" if latency is None else latency.device.name,
     )
 

@@ -15,6 +15,8 @@ from ..arch.scaling import WIDTH_MULTIPLIER, Resolution, parse_resolution
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, build_graph
+from ..latency.profile import Device
+from ..latency.roofline import Latency, of_analysis
 from ..spec.builtin import path_exists
 from ..spec.load import load
 from .cost import Analysis, analyze
@@ -60,6 +62,7 @@ class Side:
     label: str
     file: str
     analysis: Analysis
+    latency: Latency | None = None  # the roofline estimate on a device (mbcost/latency)
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def labels(*keys: tuple[str, str, float, Resolution]) -> tuple[str, ...]:
 
 def _sides(
     targets: tuple[Target, ...], width_multiplier: float | None, resolution: Resolution | int | None, dtype: str,
-    depth: float | None = None, batch: int | None = None, unit: Unit = MACS,
+    depth: float | None = None, batch: int | None = None, unit: Unit = MACS, device: Device | None = None,
 ) -> list[Side]:
     """Load, expand and cost every target; a target's own settings win over `width_multiplier` and `resolution`."""
     results = []
@@ -210,9 +213,11 @@ def _sides(
         spec = load(target.spec)
         width = target.width_multiplier if target.width_multiplier is not None else width_multiplier
         size = target.resolution if target.resolution is not None else resolution
-        results.append((spec, analysis_in(analyze(build_graph(spec, width, size, depth, batch), dtype), unit)))
-    names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r in results))
-    return [Side(name, spec.file, result) for name, (spec, result) in zip(names, results)]
+        raw = analyze(build_graph(spec, width, size, depth, batch), dtype)
+        latency = of_analysis(raw, device) if device is not None else None  # of the MACs as counted, not FLOPs
+        results.append((spec, analysis_in(raw, unit), latency))
+    names = labels(*((spec.model, spec.file, r.graph.width_multiplier, r.graph.resolution) for spec, r, _ in results))
+    return [Side(name, spec.file, result, latency) for name, (spec, result, latency) in zip(names, results)]
 
 
 def compare_targets(
@@ -225,11 +230,11 @@ def compare_targets(
 
 def compare_all(
     targets: tuple[Target, ...], width_multiplier: float | None = None, resolution: Resolution | int | None = None,
-    dtype: str = "fp32", depth: float | None = None, batch: int | None = None, unit: Unit = MACS,
+    dtype: str = "fp32", depth: float | None = None, batch: int | None = None, unit: Unit = MACS, device: Device | None = None,
 ) -> tuple[Comparison, ...]:
     """Every target after the first against the first (a leaderboard of variants of one baseline); MAC
-    figures in `unit`."""
+    figures in `unit`; with a `device`, each side's roofline latency too."""
     if len(targets) < 2:
         raise SpecError("needs at least two specs to compare, e.g. `mbcost compare mobilenet_v1 mobilenet_v2`", field="compare")
-    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth, batch, unit)
+    first, *rest = _sides(targets, width_multiplier, resolution, dtype, depth, batch, unit, device)
     return tuple(compare(first, side) for side in rest)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, DecimalException
+from fractions import Fraction
 from functools import cached_property
 from typing import Callable
 
@@ -20,6 +21,8 @@ from ..arch.scaling import BATCH, WIDTH_MULTIPLIER, Resolution, parse_resolution
 from ..errors import SpecError
 from ..fields import FieldError
 from ..graph import INPUT, Net, expand, infer_shapes
+from ..latency.profile import Device
+from ..latency.roofline import of_graph
 from ..limits import MAX_RESOLUTION
 from ..spec.records import Spec
 from .memory import bytes_per_element, peak
@@ -36,6 +39,7 @@ class Point:
     fits: bool | None  # None: no budget given
     memory: int | None = None  # peak live activation bytes at the sweep's dtype; None: no memory limit
     weight_bytes: int | None = None  # stored weights at the sweep's dtype; None: no weight-bytes limit
+    latency: float | None = None  # seconds estimated on the sweep's device; None: no device
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,13 @@ class Sweep:
     dtype: str = "fp32"  # element type of memory and weight bytes
     fused: bool = False  # memory is the fused-bottleneck peak (v2 paper, Section 5)
     batch: int = 1  # images per inference: MACs and memory are of the whole batch
+    max_latency: Fraction | None = None  # seconds
+    device: str = ""  # the device profile's name; "" without one
 
     @property
     def budgeted(self) -> bool:
-        return any(limit is not None for limit in (self.max_macs, self.max_params, self.max_memory, self.max_weight_bytes))
+        limits = (self.max_macs, self.max_params, self.max_memory, self.max_weight_bytes, self.max_latency)
+        return any(limit is not None for limit in limits)
 
     @cached_property
     def best(self) -> Point | None:
@@ -242,16 +249,24 @@ def sweep(
     on_point: Callable[[], None] | None = None,
     depth: float | None = None,
     batch: int = 1,
+    device: Device | None = None,
+    max_latency: Fraction | None = None,
 ) -> Sweep:
     """Cost every (width, resolution) point for `batch` images; with limits, a point fits when it meets
     every one of them. `dtype` is the element type of memory and weight bytes, `fused` picks the
-    fused-bottleneck peak; `on_point` is called after each point (a progress bar)."""
+    fused-bottleneck peak; `on_point` is called after each point (a progress bar). With a `device`, each
+    point's roofline latency (mbcost/latency), which `max_latency` limits."""
     if len(widths) * len(resolutions) > MAX_POINTS:
         raise SpecError(f"the grid has {len(widths) * len(resolutions)} points, more than {MAX_POINTS}", field="--alpha x --resolution")
     bytes_per_element(dtype)  # an unknown dtype fails before any work
     batch = BATCH.convert(batch)
+    if max_latency is not None and device is None:
+        raise SpecError("a latency budget needs a device: give --device NAME|FILE (`mbcost devices` lists them)", field="max_latency")
     resolutions = tuple(Resolution.of(r) for r in resolutions)
-    result = Sweep(spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused, batch)
+    result = Sweep(
+        spec.model, (), max_macs, max_params, max_memory, max_weight_bytes, dtype, fused, batch, max_latency,
+        device.name if device else "",
+    )
     budgeted = result.budgeted
     points = []
     pieces: dict = {}  # shared by the widths (_Totals)
@@ -263,14 +278,18 @@ def sweep(
         for resolution in resolutions:
             macs, params = at.resolution(resolution)
             macs *= batch  # each image costs the same work; the params are stored once
-            memory = peak(infer_shapes(net, resolution, batch), dtype, fused) if max_memory is not None else None
+            graph = infer_shapes(net, resolution, batch) if max_memory is not None or device is not None else None
+            memory = peak(graph, dtype, fused) if max_memory is not None else None
+            latency = of_graph(graph, device, dtype).total_s if device is not None else None
             fits = None
             if budgeted:
                 fits = all(
                     limit is None or actual <= limit
-                    for actual, limit in ((macs, max_macs), (params, max_params), (memory, max_memory), (weight_bytes, max_weight_bytes))
+                    for actual, limit in (
+                        (macs, max_macs), (params, max_params), (memory, max_memory), (weight_bytes, max_weight_bytes), (latency, max_latency)
+                    )
                 )
-            points.append(Point(width, resolution, macs, params, fits, memory, weight_bytes))
+            points.append(Point(width, resolution, macs, params, fits, memory, weight_bytes, latency))
             if on_point is not None:
                 on_point()
     return dataclasses.replace(result, points=tuple(points))

@@ -9,7 +9,24 @@ from typing import Any
 import click
 
 from ..errors import ExtraMissing, SpecError, TorchMissing, error_lines
-from . import analyze, bench, check, compare, export, import_, plot, report, schema, show, sweep, validate, verify
+from . import (
+    analyze,
+    bench,
+    calibrate,
+    check,
+    compare,
+    devices,
+    export,
+    import_,
+    plot,
+    report,
+    ridge,
+    schema,
+    show,
+    sweep,
+    validate,
+    verify,
+)
 from .output import Outcome, reader_left, stdout_can_draw
 
 EXIT_OK, EXIT_FINDING, EXIT_BAD_INPUT = 0, 1, 2
@@ -102,6 +119,9 @@ for command in (
     compare.compare,
     schema.schema,
     sweep.sweep,
+    ridge.ridge,
+    devices.devices,
+    calibrate.calibrate,
     check.check,
     verify.verify,
     validate.validate,

@@ -11,6 +11,7 @@ from .options import (
     alpha_option,
     batch_option,
     depth_option,
+    device_option,
     dtype_option,
     format_option,
     output_option,
@@ -21,7 +22,7 @@ from .options import (
 from .output import Outcome, console, emit, reader_left
 
 VIEWS = ("layer", "resolution", "row", "stage")
-SORTS = ("macs", "params", "memory", "weights")
+SORTS = ("macs", "params", "memory", "weights", "latency")
 
 
 @click.command(short_help="Per-layer MACs, params and activation memory.")
@@ -39,13 +40,15 @@ SORTS = ("macs", "params", "memory", "weights")
 @click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
               help="Show the N costliest layers (by --sort, default MACs); the JSON keeps every layer.")
 @click.option("--sort", type=click.Choice(SORTS), default=None,
-              help="Order the layers largest first by MACs, params, output activation bytes (memory) or weight bytes.")
+              help="Order the layers largest first by MACs, params, output activation bytes (memory), weight bytes or "
+              "estimated latency (with --device).")
 @unit_option
+@device_option
 @format_option("analysis", "resolution")
 @output_option
 def analyze(
     spec: str, alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, view: str, top: int | None,
-    sort: str | None, unit: str, fmt: str, output: Path | None,
+    sort: str | None, unit: str, device: str | None, fmt: str, output: Path | None,
 ) -> Outcome:
     """Per-layer MACs, parameters and activation memory of SPEC (a YAML file or a built-in name).
 
@@ -55,6 +58,7 @@ def analyze(
       mbcost analyze my_net.yaml --by row --top 10
       mbcost analyze mobilenet_v2 --resolution 512x1024 --batch 8
       mbcost analyze my_net.yaml -o layers.csv
+      mbcost analyze mobilenet_v2 --device ort-cpu-1thread --sort latency --top 10
     """
     from ..analysis.cost import analyze as run
     from ..analysis.units import analysis_in
@@ -67,9 +71,24 @@ def analyze(
 
     if (top is not None or sort is not None) and view != "layer":
         raise click.UsageError("--top and --sort order the layers: use them with --by layer")
-    result = analysis_in(run(build_graph(load(spec), alpha, resolution, depth, batch), dtype), UNITS[unit])
+    if sort == "latency" and device is None:
+        raise click.UsageError("--sort latency needs --device")
+    if device is not None and view != "layer":
+        raise click.UsageError("--device estimates each layer: use it with --by layer")
+    profile = None
+    if device is not None:
+        from ..latency.profile import load_device
+
+        profile = load_device(device)
+    raw = run(build_graph(load(spec), alpha, resolution, depth, batch), dtype)
+    latency = None
+    if profile is not None:  # of the MACs as counted, before a FLOPs report doubles them
+        from ..latency.roofline import of_analysis
+
+        latency = of_analysis(raw, profile)
+    result = analysis_in(raw, UNITS[unit])
     if view == "layer":
-        document = analysis.document(result, top, sort)
+        document = analysis.document(result, top, sort, latency)
     elif view == "resolution":
         document = by_resolution.document(result)
     else:

@@ -12,6 +12,7 @@ from .options import (
     batch_option,
     complete_spec,
     depth_option,
+    device_option,
     dtype_option,
     format_option,
     output_option,
@@ -29,10 +30,12 @@ from .output import Outcome, emit
 @depth_option
 @dtype_option
 @unit_option
+@device_option
 @format_option("compare")
 @output_option
 def compare(
-    specs: tuple[str, ...], alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, unit: str, fmt: str,
+    specs: tuple[str, ...], alpha: float | None, resolution: Any, batch: int | None, depth: float | None, dtype: str, unit: str,
+    device: str | None, fmt: str,
     output: Path | None,
 ) -> Outcome:
     """A and B side by side: totals, by op kind and stage by stage, with B - A. Each is a YAML file or a
@@ -46,13 +49,19 @@ def compare(
     Examples:
       mbcost compare mobilenet_v1 mobilenet_v2
       mbcost compare mobilenet_v2@0.5 mobilenet_v2@1.0,160
+      mbcost compare mobilenet_v1@0.5 mobilenet_v2@0.75,192 --device ort-cpu-1thread
     """
     from ..analysis.compare import compare_all, parse_target
     from ..arch.counts import UNITS
     from ..report.units import relabel
     from ..report.views import compare as view
 
-    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth, batch, UNITS[unit])
+    profile = None
+    if device is not None:
+        from ..latency.profile import load_device
+
+        profile = load_device(device)
+    comparisons = compare_all(tuple(parse_target(s) for s in specs), alpha, resolution, dtype, depth, batch, UNITS[unit], profile)
     document = view.document(comparisons[0]) if len(comparisons) == 1 else view.leaderboard(comparisons)
     emit(relabel(document, UNITS[unit]), fmt, output)
     return Outcome.OK

@@ -224,3 +224,37 @@ def limit_options(f: Any) -> Any:
                      help="Most bytes of stored weights at --dtype, batch norm folded (e.g. 4M); overrides the spec's budget.")(f)
     return click.option("--max-memory", type=QUANTITY, default=None,
                         help="Most bytes of peak live activation memory (e.g. 2M); overrides the spec's budget.")(f)
+def device_option(f: Any) -> Any:
+    """`--device`: a device profile, which adds the roofline latency estimate (mbcost/latency)."""
+    return click.option(
+        "--device", default=None, metavar="NAME|FILE",
+        help="A device profile: a built-in name (`mbcost devices` lists them) or a YAML file; adds the roofline latency estimate.",
+    )(f)
+
+
+class Duration(click.ParamType):
+    """A duration with a unit: 5ms, 250us, 0.5s."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        from fractions import Fraction
+
+        from ..quantity import QuantityError, parse_seconds
+
+        if isinstance(value, Fraction):
+            return value
+        try:
+            return parse_seconds(str(value))
+        except QuantityError as error:
+            self.fail(str(error), param, ctx)
+
+
+DURATION = Duration()
+
+
+def max_latency_option(f: Any) -> Any:
+    return click.option(
+        "--max-latency", type=DURATION, default=None,
+        help="Most estimated latency on --device (e.g. 5ms); overrides the spec's budget.",
+    )(f)

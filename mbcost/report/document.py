@@ -25,11 +25,12 @@ CHANGE = "change"  # a relative difference (0.25 is +25%)
 STATUS = "status"  # True: within limits, False: over
 BAR = "bar"  # (part, whole): a share to draw
 SHAPE = "shape"  # a tensor shape: a Shape, or a tuple of sizes
+DURATION = "duration"  # seconds, at a glance: 4.214ms
 
 # The kinds of document, one per view; a format says which it can show.
-KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check", "verify", "bench"})
+KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check", "verify", "bench", "ridge", "calibrate", "devices"})
 
-NUMERIC = frozenset({INTEGER, NUMBER, EXACT, COUNT, BYTES, SIGNED_EXACT, SIGNED_COUNT, MILLIONS, PERCENT, CHANGE})
+NUMERIC = frozenset({INTEGER, NUMBER, EXACT, COUNT, BYTES, SIGNED_EXACT, SIGNED_COUNT, MILLIONS, PERCENT, CHANGE, DURATION})
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ generically, and `schema.py` describes each as JSON Schema.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .. import limits
 from ..arch.blocks import Block, SqueezeExcitation
@@ -22,7 +23,7 @@ from ..arch.scaling import (
     WIDTH_MULTIPLIER,
     Resolution,
 )
-from ..fields import Bool, Choice, Int, Layers, Number, Quantity, Record, Text, spec_field
+from ..fields import Bool, Choice, Duration, Int, Layers, Number, Quantity, Record, Text, spec_field
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,6 +96,9 @@ class Budget:
     fused: bool = spec_field(Bool(), False, "gate memory on the fused-bottleneck peak (v2 paper, Section 5)")
     max_weight_bytes: int | None = spec_field(
         Quantity(), None, "most bytes of stored weights allowed at `dtype`, batch norm folded, e.g. 4M"
+    )
+    max_latency: Fraction | None = spec_field(
+        Duration(), None, "most estimated latency allowed on the device given with --device (roofline), e.g. 5ms"
     )
     line: int = 0
     col: int = 0

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...quantity import show_seconds
 from ..document import (
     BAR,
     BYTES,
     CHANGE,
     COUNT,
+    DURATION,
     EXACT,
     MILLIONS,
     NUMBER,
@@ -65,6 +67,7 @@ _SHOW = {
     PERCENT: lambda v, c: f"{100 * v:.1f}%",
     CHANGE: lambda v, c: f"{100 * v:+.1f}%",
     BAR: lambda v, c: bar(*v),
+    DURATION: lambda v, c: show_seconds(v),
 }
 
 

@@ -7,7 +7,7 @@ import io
 
 from ..document import Document
 
-KINDS = frozenset({"analysis", "resolution", "compare", "sweep"})
+KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "ridge"})
 
 
 def render(document: Document) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..document import BAR, COUNT, STATUS, TEXT, Document, Table
 from .cells import cell_text, note_text
 
-KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "check"})
+KINDS = frozenset({"analysis", "resolution", "compare", "sweep", "ridge", "check", "calibrate", "devices"})
 
 
 def markdown_table(headers, rows, right_from: int | None = None) -> list[str]:

@@ -8,7 +8,9 @@ from typing import Any
 from ...analysis.cost import Analysis, LayerCost
 from ...analysis.data import activation, by_resolution, header, inputs_text, memory_totals, tensor_dict, to_dict  # noqa: F401
 from ...arch.counts import COUNT_FIELDS, WEIGHT_BYTES, Cost
-from ..document import BAR, BYTES, COUNT, PERCENT, Column, Document, Records, Table
+from ...latency.roofline import Latency
+from ...quantity import show_seconds
+from ..document import BAR, BYTES, COUNT, DURATION, PERCENT, Column, Document, Records, Table
 from ..numbers import human, human_bytes, share
 
 KIND_LABELS = {
@@ -28,13 +30,18 @@ CSV_COLUMNS = ("name", "op", "block", "input_shape", "output_shape", "kernel", "
 ) + ("other_ops", "output_elements", "output_bytes", "live_bytes") + tuple(f"weight_bytes_{d}" for d in WEIGHT_BYTES)
 
 
-def _records(a: Analysis, layers: list[dict[str, Any]], shown: list[int]) -> Records:
+# With --device: the roofline estimate of each layer (latency/data.py).
+LATENCY_CSV_COLUMNS = ("bytes_moved", "intensity", "bound", "latency_s", "latency_share")
+
+
+def _records(a: Analysis, layers: list[dict[str, Any]], shown: list[int], latency: bool = False) -> Records:
     """One row per layer shown, exact integers, shapes as CxHxW."""
+    columns = CSV_COLUMNS + (LATENCY_CSV_COLUMNS if latency else ())
     rows = []
     for layer, row in ((a.layers[i], layers[i]) for i in shown):
         row = {**row, "input_shape": layer.node.input_shape, "output_shape": layer.node.output_shape}
-        rows.append(tuple(row.get(c) for c in CSV_COLUMNS))
-    return Records(CSV_COLUMNS, tuple(rows))
+        rows.append(tuple(row.get(c) for c in columns))
+    return Records(columns, tuple(rows))
 
 
 def title(a: Analysis) -> str:
@@ -80,18 +87,44 @@ SORT_KEYS = {
 }
 
 
-def shown_layers(a: Analysis, top: int | None = None, sort: str | None = None) -> list[int]:
-    """Indices of the layers a table shows: all in graph order; sorted largest first by `sort`; the `top`
-    largest (by MACs unless `sort` says otherwise). Ties keep graph order."""
+def shown_layers(a: Analysis, top: int | None = None, sort: str | None = None, latency: Latency | None = None) -> list[int]:
+    """Indices of the layers a table shows: all in graph order; sorted largest first by `sort` (`latency`:
+    the estimate on the device); the `top` largest (by MACs unless `sort` says otherwise). Ties keep graph order."""
     order = list(range(len(a.layers)))
     if sort is None and top is None:
         return order
+    if sort == "latency":
+        order.sort(key=lambda i: -latency.layers[i].seconds)
+        return order[:top] if top is not None else order
     key = SORT_KEYS[sort or "macs"]
     order.sort(key=lambda i: -key(a, i))
     return order[:top] if top is not None else order
 
 
-def _layer_table(a: Analysis, shown: list[int]) -> Table:
+# With --device, beside MACs: each layer's estimated time, its share and whether it is compute- or memory-bound.
+LATENCY_COLUMNS = (Column("latency", DURATION), Column("latency %", PERCENT), Column("bound"))
+AFTER_MACS_SHARE = next(i for i, c in enumerate(LAYER_COLUMNS) if c.header == "MACs %") + 1
+
+
+def _optional(columns: tuple[Column, ...]) -> tuple[int, ...]:
+    headers = [c.header for c in columns]
+    order = ("mem bar", "MACs bar", "act", "k/s/g", "bound", "weights", "output", "input -> output", "op")
+    return tuple(headers.index(h) for h in order if h in headers)
+
+
+def _layer_table(a: Analysis, shown: list[int], latency: Latency | None = None) -> Table:
+    table = _plain_layer_table(a, shown)
+    if latency is None:
+        return table
+    cut = AFTER_MACS_SHARE
+    extra = {i: (latency.layers[i].seconds, latency.share(latency.layers[i].seconds), latency.layers[i].bound) for i in shown}
+    rows = tuple(row[:cut] + extra[i] + row[cut:] for i, row in zip(shown, table.rows))
+    footer = table.footer[:cut] + (latency.total_s, 1.0, None) + table.footer[cut:]
+    columns = LAYER_COLUMNS[:cut] + LATENCY_COLUMNS + LAYER_COLUMNS[cut:]
+    return Table(table.title, columns, rows, footer=footer, optional=_optional(columns), items="layers")
+
+
+def _plain_layer_table(a: Analysis, shown: list[int]) -> Table:
     t, memory = a.total, a.memory
     macs, out = a.max_layer_macs, memory.max_output_bytes
     rows = tuple(
@@ -125,12 +158,33 @@ def _group_rows(groups: dict[str, Cost], t: Cost, labels: dict[str, str]) -> tup
     )
 
 
-def _block_table(a: Analysis) -> Table:
+def _with_latency(rows: tuple, names, seconds: dict[str, float] | None, latency: Latency | None) -> tuple:
+    """Roll-up rows with the latency of each group and its share after MACs %, when there is a device."""
+    if latency is None:
+        return rows
+    return tuple(row[:3] + (seconds[name], latency.share(seconds[name])) + row[3:] for name, row in zip(names, rows))
+
+
+def _roll_columns(key: str, latency: Latency | None) -> tuple[Column, ...]:
+    columns = _group_columns(key)
+    return columns if latency is None else columns[:3] + LATENCY_COLUMNS[:2] + columns[3:]
+
+
+def _kind_table(a: Analysis, latency: Latency | None = None) -> Table:
+    seconds = latency.grouped(layer.node.op.kind for layer in a.layers) if latency else None
+    rows = _with_latency(_group_rows(a.by_kind(), a.total, KIND_LABELS), a.by_kind(), seconds, latency)
+    return Table("by op kind (v1 paper, Table 2)", _roll_columns("op", latency), rows, heading="By op kind")
+
+
+def _block_table(a: Analysis, latency: Latency | None = None) -> Table:
     """By block, with the weight bytes each block stores at the analysis' dtype."""
     stored = a.stored_by_block()
+    seconds = latency.grouped(layer.node.block for layer in a.layers) if latency else None
     rows = tuple(row + (stored[name].bytes(a.dtype),) for name, row in zip(a.by_block(), _group_rows(a.by_block(), a.total, {})))
-    columns = _group_columns("block") + (Column(f"weights {a.dtype}", BYTES),)
-    return Table("by block", columns, rows, heading="By block", items="blocks", optional=(5,))  # narrow: weights go first
+    rows = _with_latency(rows, a.by_block(), seconds, latency)
+    columns = _roll_columns("block", latency) + (Column(f"weights {a.dtype}", BYTES),)
+    # narrow: weights go first, then the latency share
+    return Table("by block", columns, rows, heading="By block", items="blocks", optional=(len(columns) - 1,))
 
 
 def summary(a: Analysis) -> list[str]:
@@ -175,25 +229,38 @@ def memory_line(a: Analysis) -> str:
     return line + f"; largest tensor {m.largest.shape} ({m.largest.name}) {m.largest.bytes:,} bytes"
 
 
-def document(a: Analysis, top: int | None = None, sort: str | None = None) -> Document:
+def latency_line(latency: Latency) -> str:
+    d, roof = latency.device, latency.device.roof
+    memory = sum(t.bound == "memory" for t in latency.layers)
+    kinds = f"; own roofs for {', '.join(kind for kind, _ in d.kinds)}" if d.kinds else ""
+    return (
+        f"latency on {d.name} (roofline, MobileNetV4 paper Eq. 1; {latency.dtype}): {show_seconds(latency.total_s)} estimated; "
+        f"{memory} of {len(latency.layers)} layers memory-bound; peak {human(round(roof.peak_macs_per_s))} MACs/s, "
+        f"bandwidth {human_bytes(round(roof.bandwidth_bytes_per_s))}/s (ridge {roof.ridge:.3g} MACs/byte), "
+        f"overhead {show_seconds(roof.overhead_s)} per kernel{kinds}"
+    )
+
+
+def document(a: Analysis, top: int | None = None, sort: str | None = None, latency: Latency | None = None) -> Document:
     """`mbcost analyze`: the layers (all in graph order, or sorted largest first by `sort`, or the `top`
-    costliest), then the roll-ups by op kind and by block, then the totals. The JSON always holds every layer."""
+    costliest), then the roll-ups by op kind and by block, then the totals. The JSON always holds every layer.
+    With `latency` (a device's roofline estimate), each layer's time and share beside its MACs."""
     data = to_dict(a)
-    shown = shown_layers(a, top, sort)
-    notes = tuple((line,) for line in summary(a))
+    if latency is not None:
+        from ...latency.data import with_latency
+
+        data = with_latency(data, latency, [layer.node.op.kind for layer in a.layers], [layer.node.block for layer in a.layers])
+    shown = shown_layers(a, top, sort, latency)
+    notes = tuple((line,) for line in summary(a)) + (((latency_line(latency),),) if latency is not None else ())
     if top is not None and top < len(a.layers):
         notes = ((f"showing the {top} largest of {len(a.layers)} layers by {sort or 'macs'}; the totals are of every layer",),) + notes
-    tables = (
-        _layer_table(a, shown),
-        Table("by op kind (v1 paper, Table 2)", _group_columns("op"), _group_rows(a.by_kind(), a.total, KIND_LABELS), heading="By op kind"),
-        _block_table(a),
-    )
+    tables = (_layer_table(a, shown, latency), _kind_table(a, latency), _block_table(a, latency))
     return Document(
         "analysis",
         title(a),
         tables,
         notes=notes,
-        records=_records(a, data["layers"], shown),
+        records=_records(a, data["layers"], shown, latency is not None),
         data=data,
         rows_per_line=True,
     )

@@ -7,9 +7,11 @@ from typing import Any
 
 from ...analysis.compare import METRICS, Comparison, Row, Side, StageRow
 from ...analysis.data import inputs
+from ...quantity import show_seconds
 from ..document import (
     CHANGE,
     COUNT,
+    DURATION,
     EXACT,
     SCHEMA_VERSION,
     SIGNED_COUNT,
@@ -55,7 +57,7 @@ def to_dict(c: Comparison) -> dict[str, Any]:
     total = _row_dict("name", c.total)
     del total["name"]
     total["a"], total["b"] = c.total.a.as_dict(), c.total.b.as_dict()
-    return {
+    out = {
         "schema_version": SCHEMA_VERSION,
         "a": _side(c.a),
         "b": _side(c.b),
@@ -65,6 +67,11 @@ def to_dict(c: Comparison) -> dict[str, Any]:
         "dtype": c.a.analysis.dtype,
         "memory": {m.name: {"a": m.a, "b": m.b, "delta": m.delta, "relative": _relative(m.relative)} for m in c.memory},
     }
+    if c.a.latency is not None:  # with --device only: the reports without one keep their keys
+        a, b = c.a.latency.total_s, c.b.latency.total_s
+        out["device"] = c.a.latency.device.name
+        out["latency_s"] = {"a": a, "b": b, "delta": b - a, "relative": _relative((b - a) / a if a else None)}
+    return out
 
 
 def _records(c: Comparison) -> Records:
@@ -112,6 +119,12 @@ def document(c: Comparison) -> Document:
         (LABELS[m], getattr(c.total.a, m), getattr(c.total.b, m), c.total.delta(m), _change(c.total.relative(m))) for m in METRICS
     ]
     totals += [(f"{LABELS[m.name]} {dtype}", m.a, m.b, m.delta, _change(m.relative)) for m in c.memory]
+    if c.a.latency is not None:
+        a, b = c.a.latency.total_s, c.b.latency.total_s
+        sign = "+" if b >= a else "-"
+        totals.append(
+            (f"latency on {c.a.latency.device.name}", show_seconds(a), show_seconds(b), sign + show_seconds(abs(b - a)), _change((b - a) / a))
+        )
     kinds = tuple(
         (KIND_LABELS.get(r.name, r.name), *_cells(r)) for r in c.by_kind if not (r.a.macs == r.b.macs == r.a.params == r.b.params == 0)
     )
@@ -158,7 +171,13 @@ def leaderboard(comparisons: tuple[Comparison, ...]) -> Document:
     for c in comparisons:
         rows.append((c.b.label, c.total.b.macs, c.total.delta("macs"), _change(c.total.relative("macs")),
                      c.total.b.params, c.total.delta("params"), _change(c.total.relative("params"))))
-    tables = [Table(f"each against A = {first.a.label}", LEADERBOARD_COLUMNS, tuple(rows), optional=LEADERBOARD_OPTIONAL, figures=True)]
+    columns = LEADERBOARD_COLUMNS
+    if first.a.latency is not None:  # with --device: each spec's estimate and its change against A
+        a = first.a.latency.total_s
+        times = [a] + [c.b.latency.total_s for c in comparisons]
+        rows = [row + (t, None if i == 0 else _change((t - a) / a)) for i, (row, t) in enumerate(zip(rows, times))]
+        columns += (Column(f"latency {first.a.latency.device.name}", DURATION), Column("change", CHANGE))
+    tables = [Table(f"each against A = {first.a.label}", columns, tuple(rows), optional=LEADERBOARD_OPTIONAL, figures=True)]
     for c in comparisons:
         stages = tuple((r.name, *_cells(r)) for r in c.by_stage)
         tables.append(Table(f"by stage (output size): B = {c.b.label}", _group_columns("stage"), stages, optional=GROUP_OPTIONAL, figures=True))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...analysis.sweep import Point, Sweep
-from ..document import BYTES, EXACT, INTEGER, MILLIONS, SCHEMA_VERSION, Column, Document, Records, Table
+from ...quantity import show_seconds
+from ..document import BYTES, DURATION, EXACT, INTEGER, MILLIONS, SCHEMA_VERSION, Column, Document, Records, Table
 from ..numbers import human, human_bytes
 
 
@@ -19,6 +20,9 @@ def alpha_label(alpha: float) -> str:
 def to_dict(s: Sweep) -> dict[str, Any]:
     """The JSON of `mbcost sweep --format json` (schema_version 1), documented in the README."""
     best = s.best
+    # With a device (only then, so reports without one keep their keys): its name, the latency limit and
+    # each point's estimate.
+    device = {"device": s.device, "max_latency_s": None if s.max_latency is None else float(s.max_latency)} if s.device else {}
     return {
         "schema_version": SCHEMA_VERSION,
         "model": s.model,
@@ -29,10 +33,12 @@ def to_dict(s: Sweep) -> dict[str, Any]:
         "dtype": s.dtype,
         "fused": s.fused,
         **({"batch": s.batch} if s.batch != 1 else {}),
+        **device,
         "rows": [
             {
                 "alpha": p.width_multiplier, "resolution": p.resolution.as_json(), "macs": p.macs, "params": p.params,
-                "memory_bytes": p.memory, "weight_bytes": p.weight_bytes, "fits": p.fits, "best": p is best,
+                "memory_bytes": p.memory, "weight_bytes": p.weight_bytes, **({"latency_s": p.latency} if s.device else {}),
+                "fits": p.fits, "best": p is best,
             }
             for p in s.points
         ],
@@ -53,6 +59,8 @@ def _budget_line(s: Sweep) -> str:
         parts.append(f"{peak} memory {s.dtype} <= {s.max_memory:,} bytes ({human_bytes(s.max_memory)})")
     if s.max_weight_bytes is not None:
         parts.append(f"weights {s.dtype} <= {s.max_weight_bytes:,} bytes ({human_bytes(s.max_weight_bytes)})")
+    if s.max_latency is not None:
+        parts.append(f"latency on {s.device} <= {show_seconds(float(s.max_latency))}")
     if not parts:
         return ""
     best = s.best
@@ -92,6 +100,8 @@ def _judged(s: Sweep) -> tuple[tuple[Column, str, str], ...]:
         out.append((Column(f"{'fused ' if s.fused else ''}memory {s.dtype}", BYTES), "memory_bytes", "memory"))
     if s.max_weight_bytes is not None:
         out.append((Column(f"weights {s.dtype}", BYTES), "weight_bytes", "weight_bytes"))
+    if s.device:  # shown with a device, limited or not
+        out.append((Column(f"latency {s.device}", DURATION), "latency_s", "latency"))
     return tuple(out)
 
 
