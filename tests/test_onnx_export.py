@@ -48,8 +48,9 @@ def out_shape(graph) -> list[int]:
     return [1, shape.channels] if (shape.height, shape.width) == (1, 1) and graph.output.op.name == "linear" else [1, *shape.as_list()]
 
 
-def run_model(model, resolution: int, seed: int = 1):
-    x = np.random.default_rng(seed).standard_normal((1, 3, resolution, resolution)).astype("float32")
+def run_model(model, shape, seed: int = 1):
+    """Run `model` on one random image of `shape` (the graph's C x H x W input shape)."""
+    x = np.random.default_rng(seed).standard_normal((1, *shape)).astype("float32")
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return x, session.run(None, {"input": x})[0]
 
@@ -72,7 +73,7 @@ def kind_graph(kind, write_spec):
 def test_every_shipped_config_exports_with_its_params_and_output_shape(name):
     check_export(build_graph(load(name)))
     small = build_graph(load(name), resolution=RUN_RESOLUTION)
-    _, y = run_model(export(small).model, RUN_RESOLUTION)
+    _, y = run_model(export(small).model, small.input_shape)
     assert list(y.shape) == out_shape(small) and np.isfinite(y).all()
 
 
@@ -80,7 +81,7 @@ def test_every_shipped_config_exports_with_its_params_and_output_shape(name):
 def test_every_block_kind_exports_and_runs(kind, write_spec):
     graph = kind_graph(kind, write_spec)
     check_export(graph)
-    _, y = run_model(export(graph).model, graph.resolution)
+    _, y = run_model(export(graph).model, graph.input_shape)
     assert list(y.shape) == out_shape(graph)
 
 
@@ -98,7 +99,7 @@ def assert_matches_torch(graph) -> None:
     from mbcost.pytorch.build import build
 
     exported = export(graph)
-    x, y = run_model(exported.model, graph.resolution)
+    x, y = run_model(exported.model, graph.input_shape)
     module = build(graph).eval()
     missing, unexpected = module.load_state_dict({k: torch.from_numpy(v) for k, v in exported.params.items()}, strict=False)
     assert unexpected == [] and all(k.endswith("num_batches_tracked") for k in missing)
