@@ -204,3 +204,26 @@ def test_a_tflite_csv_with_an_unknown_op(tmp_path):
 def test_a_runtime_profile_needs_its_spec(tmp_path):
     result = run("calibrate", FIXTURES / "ort_profile_tiny.json", "-o", tmp_path / "x.yaml")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "--spec" in result.stderr
+
+
+def test_a_layer_computed_in_another_layers_kernel_is_booked_to_it():
+    """ONNX Runtime fuses a residual add into the projection conv before it (`mbcost bench` reports the
+    add at 0 s with `measured_in` naming the projection); calibrate books the add's bytes to the
+    projection's sample, whose one measured time covers both, and keeps no sample of its own."""
+    from mbcost.latency.measurements import read_bench
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "latency" / "runs" / "mobilenet_v2-0.35-96.json"
+    text, data = read_json(path)
+    rows = {row["name"]: row for row in data["layers"]}
+    assert rows["blocks.2.add"]["measured_min_s"] == 0 and rows["blocks.2.add"]["measured_in"] == "blocks.2.project"
+    samples = {s.layer: s for s in read_bench(path, text, data).samples}
+    assert "blocks.2.add" not in samples
+    c, h, w = rows["blocks.2.add"]["output_shape"]
+    add_bytes = 3 * c * h * w * 4  # two fp32 inputs read, one output written
+    project = analysis_of("mobilenet_v2", 0.35, 96, "fp32").layers
+    node = next(layer for layer in project if layer.node.name == "blocks.2.project")
+    own = bytes_moved(node.node.op, node.node.input_shapes, node.node.output_shape, node.cost, "fp32")
+    assert samples["blocks.2.project"].bytes_moved == own + add_bytes
+    assert samples["blocks.2.project"].seconds == rows["blocks.2.project"]["measured_min_s"]
+    fused = sum(1 for row in data["layers"] if row.get("measured_in") not in (None, row["name"]))
+    assert len(samples) == len(data["layers"]) - fused

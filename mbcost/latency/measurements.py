@@ -75,10 +75,20 @@ def _where(text: str, needle: str) -> tuple[int, int]:
     return line, at - (text.rfind("\n", 0, at) + 1) + 1
 
 
-def _join(analysis: Analysis, times: dict[str, float], file: str, text: str, quote: str, what: str) -> Measurement:
+def _join(
+    analysis: Analysis, times: dict[str, float], file: str, text: str, quote: str, what: str, within: dict[str, str] | None = None
+) -> Measurement:
     """Samples of every layer of `analysis` from `times` (layer -> seconds); `quote(name)` is how the file
-    writes a layer's name, to locate errors."""
+    writes a layer's name, to locate errors. `within` names the layers a runtime computed inside another
+    layer's kernel (a residual add fused into the projection): their MACs and bytes are booked to that
+    layer's sample, which the one measured time covers."""
+    within = within or {}
     layers = {layer.node.name: layer for layer in analysis.layers}
+    for name, host in within.items():
+        if name not in layers or host not in times:
+            line, col = _where(text, quote(name))
+            raise SpecError(f"{what} {name!r} is measured in {host!r}, which is not a measured layer of {analysis.graph.model}",
+                            file=file, line=line, col=col)
     for name in times:
         if name not in layers:
             line, col = _where(text, quote(name))
@@ -87,18 +97,26 @@ def _join(analysis: Analysis, times: dict[str, float], file: str, text: str, quo
                 f"resolution {analysis.graph.resolution}): a measurement of another network?",
                 file=file, line=line, col=col,
             )
-    missing = [name for name in layers if name not in times]
+    missing = [name for name in layers if name not in times and name not in within]
     if missing:
         raise SpecError(
             f"layer {missing[0]!r} of {analysis.graph.model} is not measured ({len(missing)} of {len(layers)} layers are not): "
             "a measurement of another network, or one whose runtime fused layers away?",
             file=file, line=1, col=1,
         )
+    guests: dict[str, tuple[int, int]] = {}  # host -> (MACs, bytes) of the layers inside its kernel
+    for name, host in within.items():
+        node, cost = layers[name].node, layers[name].cost
+        macs, moved = guests.get(host, (0, 0))
+        guests[host] = (macs + cost.macs, moved + bytes_moved(node.op, node.input_shapes, node.output_shape, cost, analysis.dtype))
     samples = []
     for name, layer in layers.items():
+        if name in within:
+            continue
         node = layer.node
         moved = bytes_moved(node.op, node.input_shapes, node.output_shape, layer.cost, analysis.dtype)
-        samples.append(Sample(name, node.op.kind, layer.cost.macs, moved, kernels(node.op), times[name]))
+        extra_macs, extra_bytes = guests.get(name, (0, 0))
+        samples.append(Sample(name, node.op.kind, layer.cost.macs + extra_macs, moved + extra_bytes, kernels(node.op), times[name]))
     g = analysis.graph
     return Measurement(file, f"{g.model}@{g.width_multiplier:g},{g.resolution}", tuple(samples))
 
@@ -158,15 +176,20 @@ def read_bench(path: Path, text: str, data: dict) -> Measurement:
     if not isinstance(layers, list):
         raise _bad(file, "no `layers` list", *_where(text, '"layers"'))
     times: dict[str, float] = {}
+    within: dict[str, str] = {}
     for row in layers:
         name = row.get("name") if isinstance(row, dict) else None
         if not isinstance(name, str):
             raise _bad(file, "a layer without a `name`", *_where(text, '"layers"'))
+        host = row.get("measured_in")
+        if isinstance(host, str) and host != name and row.get("measured_min_s") == 0:
+            within[name] = host  # computed inside another layer's kernel (bench's measured_in)
+            continue
         value = row.get("measured_min_s")
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise _bad(file, f"layer {name!r}: measured_min_s is {value!r}, not a positive number of seconds", *_where(text, json.dumps(name)))
         times[name] = float(value)
-    return _join(analysis, times, file, text, json.dumps, "layer")
+    return _join(analysis, times, file, text, json.dumps, "layer", within)
 
 
 KERNEL_SUFFIX = "_kernel_time"
