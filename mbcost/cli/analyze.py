@@ -58,7 +58,7 @@ def analyze(
       mbcost analyze my_net.yaml --by row --top 10
       mbcost analyze mobilenet_v2 --resolution 512x1024 --batch 8
       mbcost analyze my_net.yaml -o layers.csv
-      mbcost analyze mobilenet_v2 --device ort-cpu-1thread --sort latency --top 10
+      mbcost analyze mobilenet_v2 --device xeon-ort-cpu-1thread --sort latency --top 10
     """
     from ..analysis.cost import analyze as run
     from ..analysis.units import analysis_in

@@ -70,7 +70,7 @@ def check(
       mbcost check mobilenet_v2 --max-macs 300M --max-params 3.5M
       mbcost check configs/*.yaml --format github
       mbcost check my_net.yaml --baseline base.json --max-growth 2%
-      mbcost check mobilenet_v2 --device ort-cpu-1thread --max-latency 5ms
+      mbcost check mobilenet_v2 --device xeon-ort-cpu-1thread --max-latency 5ms
     """
     from fractions import Fraction
 

@@ -49,7 +49,7 @@ def compare(
     Examples:
       mbcost compare mobilenet_v1 mobilenet_v2
       mbcost compare mobilenet_v2@0.5 mobilenet_v2@1.0,160
-      mbcost compare mobilenet_v1@0.5 mobilenet_v2@0.75,192 --device ort-cpu-1thread
+      mbcost compare mobilenet_v1@0.5 mobilenet_v2@0.75,192 --device xeon-ort-cpu-1thread
     """
     from ..analysis.compare import compare_all, parse_target
     from ..arch.counts import UNITS

@@ -21,7 +21,7 @@ def devices(fmt: str, output: Path | None) -> Outcome:
     \b
     Example:
       mbcost devices
-      mbcost analyze mobilenet_v2 --device ort-cpu-1thread
+      mbcost analyze mobilenet_v2 --device xeon-ort-cpu-1thread
     """
     from ..latency.profile import device_names, load_device
     from ..report.views import devices as view

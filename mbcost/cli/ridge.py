@@ -42,7 +42,7 @@ def ridge(specs: tuple[str, ...], device: str, ridges: tuple | None, depth: floa
 
     \b
     Examples:
-      mbcost ridge mobilenet_v1@0.5 mobilenet_v2@0.75,192 mobilenet_v3_large --device ort-cpu-1thread
+      mbcost ridge mobilenet_v1@0.5 mobilenet_v2@0.75,192 mobilenet_v3_large --device xeon-ort-cpu-1thread
       mbcost ridge mobilenet_v2 mobilenetv4_conv_small --device my_phone.yaml --ridge 0:200:10
     """
     from ..analysis.compare import labels, parse_target

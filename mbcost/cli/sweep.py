@@ -64,7 +64,7 @@ def sweep(
     Examples:
       mbcost sweep mobilenet_v1 --alpha 1,0.75,0.5,0.25 --resolution 128:224:32
       mbcost sweep mobilenet_v2 --alpha 0.35:1.4:0.05 --max-macs 200M
-      mbcost sweep mobilenet_v2 --alpha 0.35:1.4:0.05 --device ort-cpu-1thread --max-latency 5ms
+      mbcost sweep mobilenet_v2 --alpha 0.35:1.4:0.05 --device xeon-ort-cpu-1thread --max-latency 5ms
     """
     from ..analysis.budget import effective, require_device
     from ..analysis.sweep import sweep as run
