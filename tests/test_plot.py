@@ -373,3 +373,28 @@ def test_charts_of_flops_reports_and_non_square_inputs(tmp_path):
     assert [t.get_text() for t in heat.get_xticklabels()] == ["224", "160x224"]  # most pixels first
     out = tmp_path / "c.svg"
     assert run("plot", "compare", "mobilenet_v1", "mobilenet_v1@1,160x224", "-o", out).exit_code == 0
+
+
+def test_ridge_chart_has_a_line_per_network_through_every_ridge_point(tmp_path):
+    """At ridge 0 (unlimited bandwidth) a network's latency is its MACs over the device's peak (MobileNetV4
+    paper, Section 3), so the first point of each line is MACs / peak, with MACs from analyze."""
+    device = REPO / "tests" / "fixtures" / "latency" / "device.yaml"
+    specs = ("mobilenet_v1@0.5", "mobilenet_v3_small")
+    report = tmp_path / "ridge.json"
+    result = run("ridge", *specs, "--device", device, "--ridge", "0:100:25", "--format", "json", "-o", report)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(report.read_text())
+    fig = plot.figure("ridge", data)
+    ax = fig.axes[0]
+    lines = [line for line in ax.get_lines() if (line.get_gid() or "").startswith("network")]
+    assert len(lines) == 2
+    peak = data["peak_macs_per_s"]
+    for line, macs in zip(lines, (analyze_spec("mobilenet_v1", 0.5).total.macs, analyze_spec("mobilenet_v3_small").total.macs)):
+        assert list(line.get_xdata()) == [0, 25, 50, 75, 100]
+        assert line.get_ydata()[0] == pytest.approx(macs / peak)
+        assert list(line.get_ydata()) == sorted(line.get_ydata())  # less bandwidth is never faster
+    assert ax.get_xlabel().startswith("ridge point") and ax.get_ylabel() == "latency (ms, estimated)"
+    out = tmp_path / "ridge.svg"
+    assert run("plot", "ridge", "--from", report, "-o", out).exit_code == 0 and out.stat().st_size > 0
+    spec_given = run("plot", "ridge", "mobilenet_v2", "-o", tmp_path / "x.svg")
+    assert spec_given.exit_code == 2 and "--from" in spec_given.stderr and not (tmp_path / "x.svg").exists()

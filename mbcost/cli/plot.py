@@ -24,7 +24,7 @@ COSTING = ("alphas", "resolutions", "depth", "dtype", "max_macs", "max_params", 
 KIND_HELP = (
     "sweep: the width x resolution grid, MACs against params (or latency), budgets drawn, the best fit starred; "
     "heatmap: the grid as cells of one --metric; layers: per-layer MACs, params, activation memory (and latency); "
-    "compare: two or more specs stage by stage; roofline: each layer under a device's roof (a report made with --device)."
+    "compare: two or more specs stage by stage; roofline: each layer under a device's roof (a report made with --device); ridge: `mbcost ridge` JSON."
 )
 
 
@@ -58,7 +58,7 @@ def plot(
 ) -> Outcome:
     """Draw a chart of KIND from SPEC (a YAML file or a built-in name; compare takes two or more,
     SPEC@ALPHA,RESOLUTION as compare does) or from a JSON report (--from). KIND is one of sweep, heatmap,
-    layers, compare, roofline.
+    layers, compare, roofline, ridge (from the JSON of `mbcost ridge`).
 
     \b
     Examples:
@@ -110,6 +110,8 @@ def _one(values: tuple | None, option: str, kind: str) -> Any:
 def _cost(kind: str, specs: tuple[str, ...], alphas: tuple | None, resolutions: tuple | None, depth: float | None, dtype: str | None,
           max_macs: int | None, max_params: int | None, max_memory: int | None, max_weight_bytes: int | None, fused: bool | None) -> Any:
     """The JSON dict of the report KIND draws, costed from SPECs as the command that writes it would."""
+    if kind == "ridge":
+        raise click.UsageError("`mbcost plot ridge` draws a ridge report: mbcost ridge SPEC... --device D --format json -o r.json, then --from r.json")
     if not specs:
         raise click.UsageError(f"`mbcost plot {kind}` needs a SPEC, or a report with --from")
     budgeted = any(v is not None for v in (max_macs, max_params, max_memory, max_weight_bytes, fused))
@@ -125,7 +127,7 @@ def _cost(kind: str, specs: tuple[str, ...], alphas: tuple | None, resolutions: 
         limits = effective(model, max_macs=max_macs, max_params=max_params, max_memory=max_memory,
                            max_weight_bytes=max_weight_bytes, fused=fused, dtype=dtype)
         # A heat map of memory or weight bytes needs them in every point, budget or not: measured with no limit.
-        return to_dict(sweep(model, alphas or (model.width_multiplier,), resolutions or (model.input.resolution,),
+        return to_dict(sweep(model, alphas or (model.width_multiplier,), resolutions or (model.input.size,),
                              limits.max_macs, limits.max_params, limits.max_memory, limits.max_weight_bytes,
                              limits.dtype or "fp32", limits.fused, depth=depth))
     if budgeted:

@@ -18,6 +18,7 @@ KINDS = {
     "layers": "layers",  # per-layer MACs, params, activation memory (and latency) along the network
     "compare": "compare",  # two or more specs, stage by stage
     "roofline": "roofline",  # each layer's intensity against its attained throughput under a device's roof
+    "ridge": "ridge",  # several specs' latency as a device's ridge point moves (`mbcost ridge --format json`)
 }
 
 # The file formats a chart is written in, by the output's suffix.
