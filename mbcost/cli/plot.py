@@ -68,11 +68,12 @@ def plot(
       mbcost plot compare mobilenet_v2 mobilenet_v3_large efficientnet_b0 -o stages.svg
       mbcost plot roofline --from analysis-with-device.json -o roofline.svg
     """
-    from .. import plot as charts
     from ..files import write_atomically
+    from ..plot import draw, file_format
+    from ..plot import kind as chart_kind
 
-    fmt = charts.file_format(output)
-    charts.kind(kind)  # an unknown kind, or no matplotlib: before any work
+    fmt = file_format(output)
+    chart_kind(kind)  # an unknown kind, or no matplotlib: before any work
     if metric is not None and kind != "heatmap":
         raise click.UsageError("--metric chooses the heatmap's metric: use it with `mbcost plot heatmap`")
     options = {"metric": metric} if metric is not None else {}
@@ -84,7 +85,7 @@ def plot(
         data, source = _read_report(report), str(report)
     else:
         data, source = _cost(kind, specs, alphas, resolutions, depth, dtype, max_macs, max_params, max_memory, max_weight_bytes, fused), ""
-    write_atomically(output, charts.draw(kind, data, fmt, source, **options), field="--output")
+    write_atomically(output, draw(kind, data, fmt, source, **options), field="--output")
     return Outcome.OK
 
 

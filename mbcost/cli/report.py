@@ -45,11 +45,12 @@ def report(
       mbcost report my_net.yaml mobilenet_v3_large --max-macs 300M -o report.html
     """
     from .. import __version__
-    from .. import plot as charts
     from ..analysis import budget
     from ..analysis.compare import compare_all, parse_target
     from ..analysis.cost import analyze
     from ..graph import build_graph
+    from ..plot import draw
+    from ..plot import kind as chart_kind
     from ..report import summary
     from ..report.views import analysis as analysis_view
     from ..report.views import check as check_view
@@ -59,7 +60,7 @@ def report(
 
     if output is not None and str(output) != "-" and output.suffix.lower() not in SUFFIXES:
         raise SpecError("the report is one HTML file: name it .html", file=str(output), field="--output")
-    charts.kind("layers")  # no matplotlib: say so before any work
+    chart_kind("layers")  # no matplotlib: say so before any work
     targets = tuple(parse_target(s) for s in specs)
     entries = []
     for target in targets:
@@ -72,7 +73,7 @@ def report(
         data = result.to_dict()
         g = result.graph
         label = f"{spec.model} (width {alpha_label(g.width_multiplier)}, {g.resolution} px)"
-        svg = charts.draw("layers", data, "svg").decode("utf-8")
+        svg = draw("layers", data, "svg").decode("utf-8")
         entries.append(summary.Entry(label, data, analysis_view.document(result), check, svg))
     comparison = chart = None
     if len(targets) > 1:
@@ -81,7 +82,7 @@ def report(
             comparison, data = compare_view.document(comparisons[0]), compare_view.to_dict(comparisons[0])
         else:
             comparison, data = compare_view.leaderboard(comparisons), compare_view.leaderboard_dict(comparisons)
-        chart = charts.draw("compare", data, "svg").decode("utf-8")
+        chart = draw("compare", data, "svg").decode("utf-8")
     page = summary.render(entries, comparison, chart, generator=f"mbcost {__version__}")
     write(page, None if output is None or str(output) == "-" else output)
     return Outcome.OK
