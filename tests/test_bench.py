@@ -139,3 +139,28 @@ def test_bench_table_names_every_layer():
     assert result.exit_code == 0, result.output
     for name in ("stem", "blocks.12.pointwise", "classifier"):
         assert f"\n  {name} " in result.output
+
+
+def test_bench_with_a_device_puts_the_roofline_estimate_beside_the_measurement(tmp_path):
+    """Each layer's estimate is the MobileNetV4 paper's Eq. 1 on the profile, written out here:
+    max(MACs / peak, bytes / bandwidth) + overhead, with the depthwise roof for depthwise layers."""
+    pytest.importorskip("onnxruntime")
+    device = Path(__file__).resolve().parent / "fixtures" / "latency" / "device.yaml"  # 30G MAC/s, 12G B/s, 5us; depthwise 2G, 8G, 3us
+    roofs = {"depthwise": (2e9, 8e9, 3e-6)}
+    out = tmp_path / "bench.json"
+    args = ("bench", "mobilenet_v1", "--alpha", "0.25", "--resolution", "64", "--runs", "1", "--warmup", "0", "--device", device)
+    result = run(*args, "--format", "json", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["device"]["name"] == "round-numbers"
+    convs = [layer for layer in data["layers"] if layer["op"] in ("conv", "depthwise", "pointwise")]
+    assert len(convs) == 27  # MobileNetV1, Table 1: the full conv and 13 depthwise separable pairs
+    for layer in convs:
+        peak, bandwidth, overhead = roofs.get(layer["op"], (30e9, 12e9, 5e-6))
+        expected = max(layer["macs"] / peak, layer["bytes_moved"] / bandwidth) + overhead
+        assert layer["latency_s"] == pytest.approx(expected, rel=1e-4), layer["name"]
+        assert layer["measured_min_s"] > 0
+    table = run(*args)
+    assert table.exit_code == 0 and "estimated us" in table.output
+    bad = run("bench", "mobilenet_v1", "--device", "nosuchdevice")
+    assert bad.exit_code == 2 and "nosuchdevice" in bad.stderr

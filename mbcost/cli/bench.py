@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from .options import alpha_option, depth_option, format_option, output_option, resolution_option, spec_argument
+from .options import (
+    alpha_option,
+    depth_option,
+    device_option,
+    format_option,
+    output_option,
+    resolution_option,
+    spec_argument,
+)
 from .output import Outcome, emit
 from .progress import Progress
 
@@ -23,11 +31,12 @@ from .progress import Progress
     "--optimization", type=click.Choice(("all", "extended", "basic", "disabled")), default="all", show_default=True,
     help="ONNX Runtime's graph optimisation level; all is its default (on x86 with the NCHWc layout).",
 )
+@device_option
 @format_option("bench")
 @output_option
 def bench(
     spec: str, alpha: float | None, resolution: int | None, depth: float | None, threads: int, runs: int, warmup: int, optimization: str,
-    fmt: str, output: Path | None,
+    device: str | None, fmt: str, output: Path | None,
 ) -> Outcome:
     """Measure SPEC on this machine: export it to ONNX (as `mbcost export`), run it with ONNX Runtime on
     the CPU with its default graph optimisations, and read each node's kernel time from ORT's profiler.
@@ -39,6 +48,7 @@ def bench(
     \b
     Example:
       mbcost bench mobilenet_v2 --alpha 0.5 --runs 50 --format json -o mnv2.json
+      mbcost bench mobilenet_v2 --device xeon-ort-cpu-1thread   # beside the roofline estimate
     """
     from ..analysis.cost import analyze
     from ..errors import SpecError
@@ -52,6 +62,11 @@ def bench(
     from ..runtime.bench import bench as run
     from ..runtime.join import JoinError
 
+    profile = None
+    if device is not None:  # a bad profile fails before any measuring
+        from ..latency.profile import load_device
+
+        profile = load_device(device)
     model = load(spec)
     graph = build_graph(model, alpha, resolution, depth)
     with Progress(2 * (warmup + runs), "bench") as progress:
@@ -59,5 +74,14 @@ def bench(
             measurement = run(graph, threads, runs, warmup, progress.advance, spec_text(model), optimization)
         except JoinError as error:
             raise SpecError(str(error), file=model.file, field="bench") from None
-    emit(view.document(analyze(graph), measurement, spec), fmt, output)
+    analysis = analyze(graph)
+    latency, data = None, None
+    if profile is not None:  # the roofline's estimate beside the measurement, its keys in the JSON
+        from ..latency.data import with_latency
+        from ..latency.roofline import of_analysis
+
+        latency = of_analysis(analysis, profile)
+        layers = analysis.layers
+        data = with_latency(analysis.to_dict(), latency, [x.node.op.kind for x in layers], [x.node.block for x in layers])
+    emit(view.document(analysis, measurement, spec, data, latency), fmt, output)
     return Outcome.OK

@@ -59,7 +59,9 @@ def _us(seconds: float) -> float:
     return round(seconds * MICRO, 1)
 
 
-def document(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, Any] | None = None) -> Document:
+def document(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, Any] | None = None, latency: Any = None) -> Document:
+    """The measured table; with `latency` (the roofline on a device, mbcost/latency), each layer's
+    estimate beside its measurement."""
     whole = m.measured_min_s
     rows = tuple(
         (
@@ -76,6 +78,11 @@ def document(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, An
         for layer, t in zip(a.layers, m.layers)
     )
     footer = ("total", None, a.total.macs, _us(whole), _us(m.measured_median_s), 1.0, 1.0, _rate(a.total.macs, whole), None)
+    columns, optional = LAYER_COLUMNS, (8, 7, 4, 1)
+    if latency is not None:
+        rows = tuple((*row, _us(t.seconds)) for row, t in zip(rows, latency.layers))
+        footer = (*footer, _us(latency.total_s))
+        columns, optional = (*LAYER_COLUMNS, Column("estimated us", NUMBER)), (8, 7, 4, 1, 9)
     kinds: dict[str, tuple[int, float]] = {}
     for layer, t in zip(a.layers, m.layers):
         macs, seconds = kinds.get(layer.node.op.kind, (0, 0.0))
@@ -100,7 +107,7 @@ def document(a: Analysis, m: Measurement, spec: str, analysis_data: dict[str, An
         "bench",
         name,
         (
-            Table(f"{name}: measured", LAYER_COLUMNS, rows, footer=footer, items="layers", optional=(8, 7, 4, 1)),
+            Table(f"{name}: measured", columns, rows, footer=footer, items="layers", optional=optional),
             Table("by op kind", KIND_COLUMNS, kind_rows, heading="By op kind"),
         ),
         notes=notes,
